@@ -4,7 +4,16 @@
  */
 import type { Container, KubeObject, Pod, PodTemplate, Workload } from './k8s.js';
 
-export type TargetKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Pod' | 'Job' | 'CronJob' | 'Node' | 'Service';
+export type TargetKind =
+  | 'Deployment'
+  | 'StatefulSet'
+  | 'DaemonSet'
+  | 'ReplicaSet'
+  | 'Pod'
+  | 'Job'
+  | 'CronJob'
+  | 'Node'
+  | 'Service';
 
 export interface ObjectRef {
   kind: string;
@@ -161,7 +170,12 @@ export interface Facts {
   pdbs: KubeObject[];
   networkPolicies: KubeObject[];
   /** Referenced ConfigMaps/Secrets/ServiceAccounts: whether they exist (Secret data is never read). */
-  references: { kind: 'ConfigMap' | 'Secret' | 'ServiceAccount' | 'PriorityClass'; name: string; exists: boolean; keys: string[] }[];
+  references: {
+    kind: 'ConfigMap' | 'Secret' | 'ServiceAccount' | 'PriorityClass';
+    name: string;
+    exists: boolean;
+    keys: string[];
+  }[];
   /** kube-system DNS pods (CoreDNS) when looked at. */
   dnsPods: Pod[];
   gaps: EvidenceGap[];

@@ -59,6 +59,8 @@ export const ScenarioSchema = z.strictObject({
   logs: z.array(ScenarioLogSchema).default([]),
   /** RBAC denials the simulator enforces (403 Forbidden). */
   forbidden: z.array(ForbiddenRuleSchema).default([]),
+  /** What `causa replay` investigates when no target is given (written by `causa snapshot`). */
+  investigate: z.strictObject({ target: z.string(), namespace: z.string() }).optional(),
   expect: ScenarioExpectSchema.optional(),
 });
 

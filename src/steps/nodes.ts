@@ -1,0 +1,97 @@
+/** Nodes the target's (and its dependencies') pods ran on: conditions, taints, and node events,
+ * including nodes that no longer exist (their events stay in `default`; queried across all namespaces). */
+import type { NodeFacts } from '../domain/facts.js';
+import type { KubeObject } from '../domain/k8s.js';
+import { eventsFor, restarts, summarizeEvents } from './lib.js';
+import type { Step } from './step.js';
+
+const MAX_NODES = 10;
+
+const SPOT_LABELS: [string, RegExp][] = [
+  ['karpenter.sh/capacity-type', /^spot$/i],
+  ['eks.amazonaws.com/capacityType', /^spot$/i],
+  ['cloud.google.com/gke-spot', /^true$/i],
+  ['cloud.google.com/gke-preemptible', /^true$/i],
+  ['kubernetes.azure.com/scalesetpriority', /^spot$/i],
+  ['node.kubernetes.io/lifecycle', /^spot$/i],
+  ['node-lifecycle', /^spot$/i],
+];
+
+export function nodeFacts(name: string, node: KubeObject | null, pods: string[]): NodeFacts {
+  const labels: Record<string, string> = node?.metadata?.labels ?? {};
+  const conditions = (node?.status?.conditions ?? []) as NodeFacts['conditions'];
+  const ready = conditions.find((c) => c.type === 'Ready')?.status ?? null;
+  return {
+    name,
+    exists: node !== null,
+    object: node,
+    ready: ready as NodeFacts['ready'],
+    conditions,
+    taints: node?.spec?.taints ?? [],
+    unschedulable: node?.spec?.unschedulable === true,
+    spot: SPOT_LABELS.some(([k, re]) => re.test(labels[k] ?? '')),
+    createdAt: node?.metadata?.creationTimestamp ?? null,
+    labels,
+    pods,
+  };
+}
+
+export const nodes: Step<'nodes'> = {
+  id: 'nodes',
+  title: 'Nodes and node events',
+  after: ['pod-events', 'dependencies'],
+  async run(ctx) {
+    const { target, pods, deletedPods, dependencies } = ctx.facts;
+    // name -> pods, in priority order: the target node, dependency nodes, troubled pods' nodes, the rest
+    const wanted = new Map<string, Set<string>>();
+    const add = (node: string | null | undefined, pod: string) => {
+      if (!node) return;
+      if (!wanted.has(node)) wanted.set(node, new Set());
+      if (pod) wanted.get(node)!.add(pod);
+    };
+    if (target.kind === 'Node') add(target.name, '');
+    for (const d of dependencies) for (const p of d.pods) add(p.spec?.nodeName, p.metadata?.name ?? '');
+    // Dependency pods that were replaced: their old node is in their Scheduled events.
+    for (const e of ctx.facts.events)
+      if (e.reason === 'Scheduled' && e.kind === 'Pod') {
+        const m = /\bto (\S+)$/.exec(e.message);
+        if (m && dependencies.some((d) => d.pods.some((p) => e.object.startsWith(p.metadata?.name ?? '\0'))))
+          add(m[1], e.object);
+      }
+    for (const p of [...pods].sort((a, b) => restarts(b) - restarts(a))) add(p.spec?.nodeName, p.metadata?.name ?? '');
+    for (const d of deletedPods) add(d.node, d.name);
+    const picks = [...wanted.entries()].slice(0, MAX_NODES);
+
+    const results = await Promise.all(
+      picks.map(async ([name, podSet]) => {
+        const [obj, events] = await Promise.all([ctx.tryGet('nodes', name, null), eventsFor(ctx, 'Node', name, null)]);
+        return {
+          facts: nodeFacts(name, obj === undefined ? null : obj, [...podSet]),
+          events,
+          unknown: obj === undefined,
+        };
+      }),
+    );
+    const nodeList = results.map((r) => (r.unknown ? { ...r.facts, exists: true } : r.facts));
+    const events = results.flatMap((r) => r.events);
+    const notes = summarizeEvents(events.filter((e) => Date.parse(e.last) >= ctx.since.getTime()));
+    for (const n of nodeList) {
+      if (!n.exists)
+        notes.push({
+          time: null,
+          text: `Node ${n.name} no longer exists (only its events remain)`,
+          ref: `default/Node/${n.name}`,
+        });
+      else if (n.ready && n.ready !== 'True')
+        notes.push({ time: null, text: `Node ${n.name} Ready=${n.ready}`, ref: `default/Node/${n.name}` });
+      const pressure = n.conditions.filter((c) => c.type !== 'Ready' && c.status === 'True');
+      if (pressure.length > 0)
+        notes.push({
+          time: null,
+          text: `Node ${n.name}: ${pressure.map((c) => c.type).join(', ')}`,
+          ref: `default/Node/${n.name}`,
+        });
+    }
+    return { facts: { nodes: nodeList, events }, notes };
+  },
+};
