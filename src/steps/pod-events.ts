@@ -32,7 +32,15 @@ export const podEvents: Step<'pod-events'> = {
     const livePicks = ranked.slice(0, MAX_LIVE);
     const deletedNames = [...new Set(warnings.filter((e) => !live.has(e.object)).map((e) => e.object))];
     const deletedPicks = deletedNames
-      .map((n) => ({ n, last: warnings.filter((e) => e.object === n).map((e) => e.last).sort().at(-1) ?? '' }))
+      .map((n) => ({
+        n,
+        last:
+          warnings
+            .filter((e) => e.object === n)
+            .map((e) => e.last)
+            .sort()
+            .at(-1) ?? '',
+      }))
       .sort((a, b) => b.last.localeCompare(a.last))
       .slice(0, MAX_DELETED)
       .map((x) => x.n);
