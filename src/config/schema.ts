@@ -1,0 +1,75 @@
+/** Causa's configuration: environment variables and the YAML file (`CAUSA_CONFIG`), validated with zod. */
+import { z } from 'zod';
+
+const slackId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `must be a Slack id starting with ${prefix}`);
+
+export const FileConfigSchema = z.strictObject({
+  slack: z
+    .strictObject({
+      /** Where incidents with no route go. */
+      defaultChannel: z.string().min(1).optional(),
+    })
+    .default({}),
+  clusters: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        /** kubeconfig context */
+        context: z.string().min(1),
+      }),
+    )
+    .default([]),
+  routes: z
+    .array(
+      z.strictObject({
+        pagerdutyService: z.string().min(1),
+        channel: z.string().min(1),
+        cluster: z.string().min(1).optional(),
+        namespace: z.string().min(1).optional(),
+      }),
+    )
+    .default([]),
+  approvals: z
+    .strictObject({
+      approvers: z.array(z.union([slackId('U'), slackId('W'), slackId('S')])).default([]),
+      required: z.number().int().min(1).max(5).default(1),
+      expiresMinutes: z.number().int().min(1).max(1440).default(15),
+      gitops: z.enum(['auto', 'off']).default('auto'),
+    })
+    .default({ approvers: [], required: 1, expiresMinutes: 15, gitops: 'auto' }),
+});
+export type FileConfig = z.infer<typeof FileConfigSchema>;
+
+export const EnvSchema = z.object({
+  KUBECONFIG: z.string().optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-/, 'must be a bot token (xoxb-…)')
+    .optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'must be an app-level token (xapp-…)')
+    .optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_API_URL: z.url({ protocol: /^https?$/ }).default('https://slack.com/api/'),
+  PAGERDUTY_API_TOKEN: z.string().min(1).optional(),
+  PAGERDUTY_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.pagerduty.com'),
+  PAGERDUTY_FROM_EMAIL: z.email().optional(),
+  PAGERDUTY_WEBHOOK_SECRETS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+    ),
+  CAUSA_CONFIG: z.string().optional(),
+  CAUSA_DB: z.string().default('./data/causa.db'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+export type Env = z.infer<typeof EnvSchema>;
