@@ -32,6 +32,7 @@ describe('scenarios', () => {
     if (!expect) continue;
     test(`${file} → ${expect.cause}`, async () => {
       let result: InvestigationResult | undefined;
+      let problem = '';
       try {
         ({ result } = await runScenario(scenario));
         const rc = result.rootCause;
@@ -60,6 +61,9 @@ describe('scenarios', () => {
             `${id} not ruled out (ruledOut: ${result.ruledOut.map((r) => r.id).join(', ')})`,
           );
         assert.ok(rc.confidence !== 'high' || rc.signals >= 3, 'high confidence needs ≥3 signals');
+      } catch (err) {
+        problem = (err as Error).message.split('\n')[0] ?? 'failed';
+        throw err;
       } finally {
         rows.push({
           file,
@@ -68,21 +72,23 @@ describe('scenarios', () => {
           confidence: result?.rootCause.confidence ?? '-',
           signals: result?.rootCause.signals ?? 0,
           calls: result?.stats.apiCalls ?? 0,
-          ok: result?.rootCause.id === expect.cause,
+          ok: problem === '',
+          problem,
         });
       }
     });
   }
   after(() => {
-    const right = rows.filter((r) => r.ok).length;
-    const wrongHigh = rows.filter((r) => !r.ok && r.confidence === 'high').length;
+    const right = rows.filter((r) => r.expected === r.got).length;
+    const passed = rows.filter((r) => r.ok).length;
+    const wrongHigh = rows.filter((r) => r.expected !== r.got && r.confidence === 'high').length;
     const w = Math.max(...rows.map((r) => r.file.length), 10);
     const lines = rows.map(
       (r) =>
-        `${r.ok ? '✔' : '✘'} ${r.file.padEnd(w)}  ${r.expected.padEnd(30)} ${r.got.padEnd(30)} ${r.confidence.padEnd(6)} ${String(r.signals).padStart(2)} sig ${String(r.calls).padStart(3)} calls`,
+        `${r.ok ? '✔' : '✘'} ${r.file.padEnd(w)}  ${r.expected.padEnd(30)} ${r.got.padEnd(30)} ${r.confidence.padEnd(6)} ${String(r.signals).padStart(2)} sig ${String(r.calls).padStart(3)} calls${r.problem ? `  ← ${r.problem}` : ''}`,
     );
     process.stdout.write(
-      `\nScenario accuracy: ${right}/${rows.length} correct, ${wrongHigh} wrong at high confidence\n${lines.join('\n')}\n\n`,
+      `\nScenario accuracy: ${right}/${rows.length} causes correct, ${passed}/${rows.length} meet every expectation, ${wrongHigh} wrong at high confidence\n${lines.join('\n')}\n\n`,
     );
   });
 });
