@@ -23,6 +23,7 @@ const rows: {
   signals: number;
   calls: number;
   ok: boolean;
+  problem: string;
 }[] = [];
 
 describe('scenarios', () => {
