@@ -20,11 +20,19 @@ export const podEvents: Step<'pod-events'> = {
     const nodeTarget = target.kind === 'Node';
 
     // Warnings in the namespace name deleted pods too; one bounded call.
-    const warnings = nodeTarget
+    // Warnings in the namespace name deleted pods too (one bounded call); so do the Normal-typed
+    // events that end a pod's life (Preempted, TaintManagerEviction), asked for by reason.
+    const lists = nodeTarget
       ? []
-      : (await ctx.tryList('events', { namespace: ns, fieldSelector: 'type=Warning', maxItems: 1000 }))
-          .map((e) => normalizeEvent(e as KubeEvent))
-          .filter((e) => e.kind === 'Pod' && (live.has(e.object) || isTargetPodName(e.object, prefixes)));
+      : await Promise.all(
+          ['type=Warning', 'reason=Preempted', 'reason=TaintManagerEviction'].map((fieldSelector) =>
+            ctx.tryList('events', { namespace: ns, fieldSelector, maxItems: fieldSelector.startsWith('type') ? 1000 : 200 }),
+          ),
+        );
+    const warnings = lists
+      .flat()
+      .map((e) => normalizeEvent(e as KubeEvent))
+      .filter((e) => e.kind === 'Pod' && (live.has(e.object) || isTargetPodName(e.object, prefixes)));
 
     const ranked = [...pods].sort(
       (a, b) => Number(podIsTroubled(b)) - Number(podIsTroubled(a)) || restarts(b) - restarts(a),
