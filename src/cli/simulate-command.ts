@@ -16,7 +16,7 @@ export function scenarioPath(nameOrFile: string): string {
 export async function runSimulate(c: SimulateCommand): Promise<number> {
   const scenario = loadScenario(scenarioPath(c.scenario));
   const { startKubeSimulator } = await import('../simulators/kube/index.js');
-  const sim = await startKubeSimulator({ scenario, port: c.port, latencyMs: c.latencyMs });
+  const sim = await startKubeSimulator({ scenario, port: c.port, latencyMs: c.latencyMs, tls: true });
   process.stdout.write(sim.kubeconfig());
   process.stderr.write(
     `causa: serving scenario "${scenario.name}" as a Kubernetes API at ${sim.url} (Ctrl-C to stop)\n` +
