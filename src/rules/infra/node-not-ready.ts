@@ -1,0 +1,186 @@
+/**
+ * FM-17: a node that hosts the target's pods went NotReady / unreachable.
+ * Keys on the node's Ready condition (status), node-controller/kubelet `NodeNotReady` node events,
+ * the per-pod `NodeNotReady` "Node is not ready" and `TaintManagerEviction` events on the target's
+ * pods. A NotReady node that hosts none of the target's pods is ruled out (planned rotation, noise).
+ */
+import { isNotReady, nodeCondition, nodeStatusFromMessage } from '../../analysis/nodes.js';
+import type { Ev, Facts, NodeFacts } from '../../domain/facts.js';
+import type { Evidence } from '../../domain/result.js';
+import type { Rule, RuleOutcome } from '../rule.js';
+import {
+  buildScope,
+  clock,
+  earliestOf,
+  eventSignal,
+  latestOf,
+  ms,
+  nodeEvents,
+  plural,
+  podEvents,
+  quote,
+  ref,
+  statusSignal,
+  times,
+} from './common.js';
+
+interface Sick {
+  name: string;
+  node: NodeFacts | null;
+  events: Ev[];
+  /** When it went NotReady (condition transition or first event). */
+  since: string | null;
+}
+
+function notReadyEvents(facts: Facts, node: string): Ev[] {
+  return nodeEvents(facts, node, ['NodeNotReady']).filter(
+    (e) => ms(e.last) >= ms(facts.since) && (nodeStatusFromMessage(e.message) ?? 'NodeNotReady') === 'NodeNotReady',
+  );
+}
+
+function sickNodes(facts: Facts, names: Iterable<string>): Sick[] {
+  const out: Sick[] = [];
+  for (const name of names) {
+    const node = facts.nodes.find((n) => n.name === name) ?? null;
+    const events = notReadyEvents(facts, name);
+    const down = node ? isNotReady(node) : false;
+    if (!down && events.length === 0) continue;
+    const cond = node ? nodeCondition(node, 'Ready') : undefined;
+    const first = earliestOf(events, (e) => e.first ?? e.last);
+    out.push({
+      name,
+      node,
+      events,
+      since: (down ? cond?.lastTransitionTime : null) ?? first?.first ?? first?.last ?? null,
+    });
+  }
+  return out;
+}
+
+export const nodeNotReady: Rule = {
+  id: 'node-not-ready',
+  evaluate(facts, derived): RuleOutcome {
+    const scope = buildScope(facts, derived);
+    const hosting = [...scope.nodes.keys()];
+    const sick = sickNodes(facts, hosting);
+    const podNotReady = podEvents(facts, scope, ['NodeNotReady']);
+    const evictions = podEvents(facts, scope, ['TaintManagerEviction']).filter((e) =>
+      /Marking for deletion/.test(e.message),
+    );
+
+    if (sick.length === 0 && podNotReady.length === 0) {
+      // Red herring: some other node went NotReady.
+      const others = sickNodes(
+        facts,
+        new Set([
+          ...facts.nodes.map((n) => n.name),
+          ...facts.events.filter((e) => e.kind === 'Node').map((e) => e.object),
+        ]),
+      );
+      if (others.length === 0) {
+        const known = hosting.map((n) => facts.nodes.find((x) => x.name === n));
+        const live = scope.pods.filter((p) => p.spec?.nodeName);
+        if (derived?.health.healthy !== false || live.length === 0 || known.some((n) => !n?.exists)) return null;
+        return {
+          kind: 'ruled-out',
+          reason: `every node hosting the target's pods is Ready (${hosting.slice(0, 4).join(', ')}) with no NodeNotReady in the window.`,
+        };
+      }
+      const where =
+        hosting.length > 0 ? `the target's pods run on ${hosting.slice(0, 4).join(', ')}` : 'no target pod ran there';
+      return {
+        kind: 'ruled-out',
+        reason: `node ${others.map((o) => o.name).join(', ')} went NotReady at ${clock(others[0]?.since)} but hosts none of the target's pods (${where}).`,
+      };
+    }
+
+    // The node that matters most: the one hosting most target pods, NotReady now first.
+    const ranked = [...sick].sort(
+      (a, b) =>
+        Number(b.node ? isNotReady(b.node) : 0) - Number(a.node ? isNotReady(a.node) : 0) ||
+        (scope.nodes.get(b.name)?.size ?? 0) - (scope.nodes.get(a.name)?.size ?? 0),
+    );
+    const main = ranked[0] ?? null;
+    const podNode = podNotReady[0]?.host ?? null;
+    const nodeName = main?.name ?? podNode ?? 'unknown';
+    const nodeRef = ref('default', 'Node', nodeName);
+    const signals: Evidence[] = [];
+    const cond = main?.node ? nodeCondition(main.node, 'Ready') : undefined;
+    let why = '';
+    if (main?.node && isNotReady(main.node) && cond) {
+      why = (cond.message ?? cond.reason ?? '').replace(/\.\s*$/, '');
+      signals.push(
+        statusSignal(
+          nodeRef,
+          cond.lastTransitionTime ?? null,
+          `Node ${nodeName} Ready=${cond.status}${cond.reason ? ` (${cond.reason})` : ''}${cond.message ? `: ${quote(cond.message, 200)}` : ''}${main.node.taints.some((t) => /unreachable|not-ready/.test(t.key)) ? '; tainted unreachable/not-ready' : ''}.`,
+        ),
+      );
+    } else if (main?.node && !main.node.exists) {
+      signals.push(statusSignal(nodeRef, null, `Node ${nodeName} no longer exists (only its events remain).`));
+    }
+    const nodeEv = latestOf(main?.events ?? [], (e) => e.last);
+    if (nodeEv)
+      signals.push(
+        eventSignal(
+          nodeEv,
+          `${nodeEv.reason} (${nodeEv.source || 'node-controller'})${times(nodeEv)}: ${quote(nodeEv.message)}`,
+        ),
+      );
+    const pne = latestOf(podNotReady, (e) => e.last);
+    if (pne) {
+      const n = new Set(podNotReady.map((e) => e.object)).size;
+      signals.push(eventSignal(pne, `NodeNotReady on ${plural(n, 'target pod')}: ${quote(pne.message)}.`));
+    } else {
+      const onNode = scope.pods.filter(
+        (p) =>
+          p.spec?.nodeName === nodeName &&
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'False'),
+      );
+      if (onNode.length > 0) {
+        signals.push(
+          statusSignal(
+            ref(scope.namespace, 'Pod', onNode[0]?.metadata?.name ?? ''),
+            null,
+            `${plural(onNode.length, 'target pod')} on ${nodeName} are not Ready.`,
+          ),
+        );
+      }
+    }
+    const ev = latestOf(evictions, (e) => e.last);
+    if (ev) {
+      const n = new Set(evictions.map((e) => e.object)).size;
+      signals.push(
+        eventSignal(
+          ev,
+          `TaintManagerEviction on ${plural(n, 'target pod')}: ${quote(ev.message)} (NoExecute taint after tolerationSeconds).`,
+        ),
+      );
+    }
+
+    const count = scope.nodes.get(nodeName)?.size ?? 0;
+    const allSick =
+      sick.length > 1
+        ? ` (${sick.length} nodes hosting the target are NotReady: ${sick.map((s) => s.name).join(', ')})`
+        : '';
+    const since = main?.since ? ` since ${clock(main.since)}` : '';
+    const ns = scope.namespace;
+    const advice =
+      `Fix or replace node ${nodeName}: kubectl describe node ${nodeName}; kubectl -n kube-node-lease get lease ${nodeName}; ` +
+      `if it does not recover, kubectl drain ${nodeName} --ignore-daemonsets --delete-emptydir-data and let the autoscaler replace it ` +
+      `(pods stuck Terminating there: kubectl -n ${ns} delete pod <pod> --grace-period=0 --force once the node is confirmed gone).` +
+      (sick.length > 1
+        ? ' Several nodes at once: suspect the zone or control-plane connectivity rather than each node.'
+        : '');
+    return {
+      kind: 'match',
+      summary: `Node ${nodeName}${count > 0 ? `, which hosts ${plural(count, 'target pod')},` : ''} is NotReady${since}${why ? `: ${quote(why, 160)}` : ''}${allSick}.`,
+      signals,
+      trigger: null,
+      fix: null,
+      advice,
+      explains: ['readiness-probe-failing'],
+      timeline: main?.since ? [{ time: main.since, text: `node ${nodeName} went NotReady`, ref: nodeRef }] : [],
+    };
+  },
+};

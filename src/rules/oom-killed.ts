@@ -1,0 +1,134 @@
+/**
+ * FM-02: a container exceeded its memory limit (`lastState.terminated.reason: OOMKilled`).
+ * Exit code 137 without OOMKilled is not an OOM kill (liveness kill, grace period, eviction).
+ */
+import {
+  bytes,
+  type ContainerView,
+  formatBytes,
+  niceMemoryAtLeast,
+  templateContainer,
+} from '../analysis/containers.js';
+import { type Derived, replicaTotal } from '../analysis/derive.js';
+import { containerPatch, list, podRef, signal, workloadFix, workloadRef } from '../analysis/format.js';
+import { clock, human, latest, ms } from '../analysis/time.js';
+import type { Facts } from '../domain/facts.js';
+import type { Evidence } from '../domain/result.js';
+import type { Rule, RuleOutcome } from './rule.js';
+
+function oomRun(c: ContainerView) {
+  if (c.last?.reason === 'OOMKilled') return c.last;
+  if (c.terminated?.reason === 'OOMKilled') return c.terminated;
+  return null;
+}
+
+export const oomKilled: Rule = {
+  id: 'oom-killed',
+  evaluate(facts: Facts, d: Derived): RuleOutcome {
+    const oom = d.containers.filter((c) => oomRun(c) !== null);
+    if (oom.length === 0) {
+      const k137 = d.containers.filter((c) => c.last?.exitCode === 137 || c.terminated?.exitCode === 137);
+      if (k137.length === 0) return null;
+      const c = k137[0]!;
+      const reason = (c.last?.exitCode === 137 ? c.last : c.terminated)?.reason ?? 'Error';
+      return {
+        kind: 'ruled-out',
+        reason: `exit code 137 on ${c.pod}/${c.name} has reason ${reason}, not OOMKilled (SIGKILL after a probe kill, grace period or eviction)`,
+      };
+    }
+    const pods = [...new Set(oom.map((c) => c.pod))];
+    const names = [...new Set(oom.map((c) => `${c.init ? 'init:' : ''}${c.name}`))];
+    const finished = latest(oom.map((c) => oomRun(c)?.finishedAt));
+    const runtimes = oom.map((c) => oomRun(c)?.runtimeMs).filter((x): x is number => x !== null && x !== undefined);
+    const total = replicaTotal(facts, d, pods.length);
+    const signals: Evidence[] = [];
+    const first = oom[0]!;
+    signals.push(
+      signal(
+        'status',
+        podRef(first.namespace, first.pod),
+        finished,
+        `Container ${list(names)} on ${pods.length}/${total} pods last terminated OOMKilled (exit 137)` +
+          `${finished ? ` at ${clock(finished, facts.now)}` : ''}${runtimes.length > 0 ? ` after running ${human(Math.min(...runtimes))}` : ''}`,
+      ),
+    );
+    const restarts = oom.reduce((n, c) => n + c.restarts, 0);
+    const loop = oom.filter((c) => c.waitingReason === 'CrashLoopBackOff');
+    const backOff = d.backOffs.filter((e) => oom.some((c) => c.pod === e.object));
+    if (restarts > 1 || loop.length > 0 || backOff.length > 0) {
+      signals.push(
+        signal(
+          'event',
+          podRef(first.namespace, first.pod),
+          backOff[0]?.first ?? backOff[0]?.last ?? null,
+          `Repeated: ${restarts} restarts${loop.length > 0 ? `, ${loop.length} container(s) in CrashLoopBackOff` : ''}${backOff.length > 0 ? `, BackOff ×${backOff.reduce((n, e) => n + e.count, 0)}` : ''}`,
+        ),
+      );
+    }
+    // The limit that was hit.
+    const entries: { name: string; fields: Record<string, unknown>; init?: boolean }[] = [];
+    const changes: string[] = [];
+    for (const c of dedupeByName(oom)) {
+      const spec = templateContainer(facts, c.name, c.init) ?? c.spec;
+      const limit = bytes(spec?.resources?.limits?.memory);
+      if (limit === null) continue;
+      signals.push(
+        signal(
+          'spec',
+          workloadRef(facts),
+          null,
+          `Container ${c.name} has limits.memory ${spec?.resources?.limits?.memory}${spec?.resources?.requests?.memory ? ` (requests ${spec.resources.requests.memory})` : ''}`,
+        ),
+      );
+      const next = niceMemoryAtLeast(limit * 2);
+      entries.push({
+        name: c.name,
+        init: c.init,
+        fields: { resources: { limits: { memory: next }, requests: { memory: next } } },
+      });
+      changes.push(`raise ${c.name} memory limit ${formatBytes(limit)}→${next} (request ${next})`);
+    }
+    const uniqueSignals = dedupeSpec(signals);
+    const node = facts.events.find(
+      (e) =>
+        e.kind === 'Node' &&
+        e.reason === 'SystemOOM' &&
+        pods.some((p) => d.nodeOf.get(p) === e.object) &&
+        (ms(e.last) ?? 0) >= d.since,
+    );
+    const advice =
+      `Memory use of ${list(names)} exceeds its limit. Raise the limit to the observed peak plus headroom (and the request close to it), ` +
+      `or bound the app's memory (heap flags such as -XX:MaxRAMPercentage=75, worker count, cache size); check for a leak if usage grows steadily.` +
+      (node ? ` Node ${node.object} also reported SystemOOM: check node memory pressure.` : '') +
+      (entries.length === 0
+        ? ' No memory limit is set, so the kill came from node memory exhaustion: set requests/limits.'
+        : '');
+    return {
+      kind: 'match',
+      summary: `Container ${list(names)} of ${facts.target.workload?.metadata?.name ?? facts.target.name} is OOMKilled: it exceeds its memory limit${entries.length > 0 ? ` (${list(entries.map((e) => `${e.name} ${templateContainer(facts, e.name, e.init)?.resources?.limits?.memory ?? '?'}`))})` : ''}`,
+      signals: uniqueSignals,
+      trigger: null,
+      fix: entries.length > 0 ? workloadFix(facts, changes.join('; '), containerPatch(entries)) : null,
+      advice,
+      explains: ['app-crash', 'init-container-failed', 'graceful-shutdown-timeout', 'bad-rollout'],
+    };
+  },
+};
+
+function dedupeByName(cs: ContainerView[]): ContainerView[] {
+  const seen = new Set<string>();
+  return cs.filter((c) => {
+    const k = `${c.init}|${c.name}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Several limits are one spec observation: merge them into one signal. */
+function dedupeSpec(signals: Evidence[]): Evidence[] {
+  const spec = signals.filter((s) => s.kind === 'spec');
+  if (spec.length <= 1) return signals;
+  const merged: Evidence = { ...spec[0]!, text: spec.map((s) => s.text).join('; ') };
+  return [...signals.filter((s) => s.kind !== 'spec'), merged];
+}
