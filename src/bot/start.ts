@@ -1,0 +1,103 @@
+/** Starts the whole bot from validated configuration; used by main.ts, the demo and the tests. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Env, FileConfig } from '../config/schema.js';
+import { operationalRoutes, type Route, routeHandler } from '../http/routes.js';
+import { createLogger, type Logger } from '../log.js';
+import { createMetrics } from '../metrics.js';
+import { createSlackApp, registerListeners } from '../slack/create-app.js';
+import { type SlackApi, SlackSender } from '../slack/sender.js';
+import { createStore } from '../store/index.js';
+import type { BotDeps } from './deps.js';
+import { createReaderFactory, type ReaderFactory } from './readers.js';
+import { resumeInterrupted } from './thread-run.js';
+
+export interface StartOptions {
+  env: Env;
+  config: FileConfig;
+  log?: Logger;
+  now?: () => Date;
+  readers?: ReaderFactory;
+  /** Extra routes on PORT (e.g. the PagerDuty webhook). */
+  routes?: (deps: BotDeps) => Route[];
+  /** Minimum time between edits of one message (tests lower it). */
+  minEditIntervalMs?: number;
+}
+
+export interface RunningBot {
+  deps: BotDeps;
+  mode: 'socket' | 'http';
+  /** http://127.0.0.1:PORT of the HTTP listener (health, metrics, webhooks; Slack events in HTTP mode). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startBot(opts: StartOptions): Promise<RunningBot> {
+  const { env } = opts;
+  const log = opts.log ?? createLogger(env.LOG_LEVEL);
+  const store = createStore(env.CAUSA_DB);
+  if (store.migrations.applied.length > 0)
+    log.info('database migrated', { applied: store.migrations.applied, file: env.CAUSA_DB });
+  const metrics = createMetrics();
+  let slackReady = false;
+  const routesRef: Route[] = [];
+  const app = createSlackApp({ env, routes: routesRef });
+  const sender = new SlackSender(app.client as unknown as SlackApi, {
+    ...(opts.minEditIntervalMs !== undefined ? { minEditIntervalMs: opts.minEditIntervalMs } : {}),
+    log: (level, msg, data) => log[level](msg, data),
+    onRateLimited: () => metrics.slackRateLimited.inc(),
+  });
+  const deps: BotDeps = {
+    store,
+    sender,
+    readers: opts.readers ?? createReaderFactory(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG.split(':')[0]! } : {}),
+    log,
+    metrics,
+    config: opts.config,
+    now: opts.now ?? (() => new Date()),
+  };
+  const health = {
+    checks: (): Record<string, true | string> => {
+      let db: true | string = true;
+      try {
+        store.db.prepare('select 1').get();
+      } catch (err) {
+        db = (err as Error).message;
+      }
+      return { database: db, slack: slackReady ? true : 'not connected yet' };
+    },
+  };
+  routesRef.push(...operationalRoutes(health, metrics.registry), ...(opts.routes?.(deps) ?? []));
+  registerListeners(app, deps);
+
+  const mode = env.SLACK_APP_TOKEN ? 'socket' : 'http';
+  let server: Server;
+  if (mode === 'socket') {
+    server = createServer(routeHandler(routesRef));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(env.PORT, resolve);
+    });
+    await app.start();
+  } else {
+    server = (await app.start()) as Server;
+  }
+  slackReady = true;
+  const port = (server.address() as AddressInfo).port;
+  log.info('causa started', { mode, port, db: env.CAUSA_DB, slackApi: env.SLACK_API_URL });
+  const resumed = await resumeInterrupted(deps);
+  if (resumed > 0) log.info('resumed interrupted investigations', { count: resumed });
+
+  return {
+    deps,
+    mode,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      slackReady = false;
+      await sender.flush().catch(() => {});
+      await app.stop().catch(() => {});
+      if (mode === 'socket') await new Promise<void>((r) => server.close(() => r()));
+      store.close();
+    },
+  };
+}

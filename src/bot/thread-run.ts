@@ -1,0 +1,260 @@
+/**
+ * Runs one investigation into a Slack thread: the parent message (posted once the target resolves,
+ * then edited in place with the step checklist), one reply per step that found evidence (as it
+ * lands), and the final ROOT CAUSE reply with the buttons. Every step of that is persisted, so a
+ * restart neither loses the thread nor posts anything twice.
+ */
+import type { InvestigationResult, StepReport } from '../domain/result.js';
+import { InvestigationAbort } from '../engine/abort.js';
+import { investigate } from '../engine/investigate.js';
+import { isKubeApiError, rbacHint } from '../kube/reader.js';
+import {
+  type ParentState,
+  type ParentStepStatus,
+  renderParent,
+  renderRootCause,
+  renderStepEvidence,
+} from '../slack/blocks/index.js';
+import type { SlackMessage } from '../slack/sender.js';
+import { steps as registry } from '../steps/index.js';
+import type { ActionKind } from '../store/index.js';
+import type { BotDeps } from './deps.js';
+
+export interface Thread {
+  channel: string;
+  parentTs: string;
+}
+
+export interface InvestigationRequest {
+  target: { kind: string; name: string; namespace: string; context: string | null };
+  /** Channel for a new thread (ignored when `thread` is given). */
+  channel: string;
+  requestedBy: string | null;
+  trigger: 'slash' | 'pagerduty' | 'rerun';
+  /** Run inside an existing thread (re-run, or an incident's thread). */
+  thread?: Thread | null;
+  incidentId?: string | null;
+  rerunOf?: string | null;
+  sinceMs?: number;
+  /** Tell the requester privately (usage problems before any thread exists). */
+  notify?: (text: string) => Promise<void>;
+  /** The parent belongs to someone else (an incident): render it with this instead of the plain parent. */
+  renderParent?: (state: ParentState) => SlackMessage;
+}
+
+export interface RunOutcome {
+  investigationId: string;
+  result: InvestigationResult | null;
+  thread: Thread | null;
+  error: string | null;
+}
+
+export const OFFERED_ACTIONS: ActionKind[] = [
+  'show_node_events',
+  'show_pod_events',
+  'show_logs',
+  'show_rollout_history',
+  'rerun',
+  'feedback',
+];
+
+function stepStatus(r: StepReport): ParentStepStatus {
+  if (r.status === 'ok') return 'done';
+  if (r.status === 'error') return r.missing && r.missing.length > 0 ? 'forbidden' : 'failed';
+  return r.status;
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof InvestigationAbort) {
+    const hint =
+      err.suggestions.length > 0 ? `\nDid you mean: ${err.suggestions.map((s) => `\`${s}\``).join(', ')}?` : '';
+    return `${err.message}${hint}`;
+  }
+  if (isKubeApiError(err)) {
+    const what = err.verb === 'load' ? '' : ` (needed: ${rbacHint(err.verb, err.resource, err.namespace)})`;
+    return `${err.message}${what}`;
+  }
+  return 'the investigation failed unexpectedly; see the bot logs';
+}
+
+export async function runInThread(deps: BotDeps, req: InvestigationRequest): Promise<RunOutcome> {
+  const { store, sender, log, metrics } = deps;
+  const started = deps.now();
+  const inv = store.investigations.create({
+    target: req.target,
+    trigger: req.trigger,
+    requestedBy: req.requestedBy,
+    incidentId: req.incidentId ?? null,
+    rerunOf: req.rerunOf ?? null,
+    thread: req.thread ?? null,
+    startedAt: started,
+  });
+  const ilog = log.child({ investigation: inv.id, target: `${req.target.kind}/${req.target.name}` });
+  metrics.running.inc();
+
+  let thread: Thread | null = req.thread ?? null;
+  const state: ParentState = {
+    target: req.target,
+    status: 'investigating',
+    steps: registry.map((s) => ({ name: s.id, title: s.title, status: 'pending' as ParentStepStatus })),
+  };
+  const render = () => (req.renderParent ?? renderParent)(state);
+  // Slack work is chained so it happens in order, without holding the investigation up.
+  let chain: Promise<unknown> = Promise.resolve();
+  const pending: Promise<unknown>[] = [];
+  const later = (work: () => Promise<unknown>) => {
+    chain = chain.then(work).catch((err) => ilog.error('slack update failed', { err: err as Error }));
+    pending.push(chain);
+  };
+  const refreshParent = () =>
+    later(async () => {
+      if (thread)
+        pending.push(
+          sender
+            .update(thread.channel, thread.parentTs, render())
+            .catch((err) => ilog.warn('parent update failed', { err })),
+        );
+    });
+  const ensureThread = () =>
+    later(async () => {
+      if (thread) return;
+      const ts = await sender.post(req.channel, render());
+      thread = { channel: req.channel, parentTs: ts };
+      store.investigations.setThread(inv.id, thread);
+    });
+  if (thread) refreshParent();
+
+  try {
+    const reader = await deps.readers.get(req.target.context);
+    state.target = { ...req.target, context: req.target.context ?? reader.context };
+    const { result, facts, notes } = await investigate({
+      reader,
+      request: { ...req.target, context: state.target.context },
+      ...(req.sinceMs ? { sinceMs: req.sinceMs } : {}),
+      now: deps.now,
+      onProgress: (ev) => {
+        const row = state.steps.find((s) => s.name === ev.step);
+        if (ev.type === 'step-start') {
+          if (row) row.status = 'running';
+          store.steps.start(inv.id, ev.step);
+          refreshParent();
+          return;
+        }
+        if (row) row.status = stepStatus(ev.report);
+        store.steps.finish(inv.id, ev.step, {
+          status: ev.report.status,
+          durationMs: ev.report.durationMs,
+          apiCalls: ev.report.apiCalls,
+          error: ev.report.error,
+        });
+        metrics.stepSeconds.observe({ step: ev.step, status: ev.report.status }, ev.report.durationMs / 1000);
+        metrics.apiCalls.inc({ step: ev.step }, ev.report.apiCalls);
+        if (ev.step === registry[0].id) ensureThread();
+        refreshParent();
+        const items = [...ev.notes];
+        if (ev.report.missing?.length)
+          items.push(
+            ...ev.report.missing.map((m) => ({
+              time: null,
+              text: `missing evidence: RBAC does not allow ${m}`,
+              ref: ev.step,
+            })),
+          );
+        if (items.length > 0 && ev.report.status !== 'skipped') {
+          later(async () => {
+            if (!thread || store.steps.get(inv.id, ev.step)?.postedTs) return;
+            const msg = renderStepEvidence({ title: ev.title, items });
+            const ts = await sender.post(thread.channel, msg, thread.parentTs);
+            store.steps.markPosted(inv.id, ev.step, ts);
+            if (msg.overflow) await sender.upload(thread.channel, thread.parentTs, `${ev.step}.txt`, msg.overflow);
+          });
+        }
+      },
+    });
+
+    store.investigations.complete(inv.id, { result, facts, notes });
+    const action = store.actions.create(inv.id, {
+      kind: 'root_cause',
+      payload: {
+        target: state.target,
+        causeId: result.rootCause.id,
+        offered: OFFERED_ACTIONS,
+        fix: result.rootCause.fix,
+      },
+    });
+    state.status = result.rootCause.id === 'unknown' ? 'unknown' : 'root-cause';
+    state.rootCause = {
+      id: result.rootCause.id,
+      summary: result.rootCause.summary,
+      confidence: result.rootCause.confidence,
+      signals: result.rootCause.signals,
+    };
+    ensureThread();
+    later(async () => {
+      if (!thread) return;
+      const msg = renderRootCause(result, { actionValue: action.id, allowApplyFix: false });
+      const ts = await sender.post(thread.channel, msg, thread.parentTs);
+      store.investigations.setRootTs(inv.id, ts);
+      if (msg.overflow)
+        await sender.upload(thread.channel, thread.parentTs, 'investigation.txt', msg.overflow, 'Full investigation');
+    });
+    refreshParent();
+    metrics.investigations.inc({ trigger: req.trigger, outcome: result.rootCause.id });
+    await chain;
+    await Promise.allSettled(pending);
+    await sender.flush();
+    ilog.info('investigation done', {
+      cause: result.rootCause.id,
+      confidence: result.rootCause.confidence,
+      ms: result.stats.durationMs,
+    });
+    return { investigationId: inv.id, result, thread, error: null };
+  } catch (err) {
+    const text = describeFailure(err);
+    if (!(err instanceof InvestigationAbort) && !isKubeApiError(err))
+      ilog.error('investigation crashed', { err: err as Error });
+    store.investigations.fail(inv.id, { error: text });
+    metrics.investigations.inc({ trigger: req.trigger, outcome: 'failed' });
+    state.status = 'failed';
+    if (thread) {
+      later(async () => {
+        if (thread) await sender.post(thread.channel, { text: `⚠️ Could not investigate: ${text}` }, thread.parentTs);
+      });
+      refreshParent();
+    } else if (req.notify) {
+      await req.notify(`⚠️ ${text}`);
+    }
+    await chain;
+    await Promise.allSettled(pending);
+    return { investigationId: inv.id, result: null, thread, error: text };
+  } finally {
+    metrics.running.dec();
+    metrics.investigationSeconds.observe({ trigger: req.trigger }, (deps.now().getTime() - started.getTime()) / 1000);
+  }
+}
+
+/** At start-up: investigations a crash interrupted are run again in their thread; none is lost. */
+export async function resumeInterrupted(deps: BotDeps): Promise<number> {
+  deps.store.actions.abandonRunningRuns('interrupted by a restart');
+  const unfinished = deps.store.investigations.listUnfinished();
+  for (const inv of unfinished) {
+    deps.store.investigations.fail(inv.id, { error: 'interrupted by a restart' });
+    if (!inv.slackChannel || !inv.parentTs) continue;
+    const thread = { channel: inv.slackChannel, parentTs: inv.parentTs };
+    await deps.sender.post(
+      thread.channel,
+      { text: '↻ Causa restarted during this investigation; running it again.' },
+      thread.parentTs,
+    );
+    void runInThread(deps, {
+      target: inv.target,
+      channel: thread.channel,
+      requestedBy: inv.requestedBy,
+      trigger: 'rerun',
+      thread,
+      incidentId: inv.incidentId,
+      rerunOf: inv.id,
+    });
+  }
+  return unfinished.length;
+}

@@ -1,0 +1,41 @@
+/** `npm start`: the composition root. Bad configuration: one clear line and exit 78 (EX_CONFIG). */
+import { startBot } from './bot/start.js';
+import { ConfigError, EX_CONFIG, loadConfig } from './config/load.js';
+import { createLogger } from './log.js';
+import { MigrationError } from './store/errors.js';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`causa: configuration error: ${err.message}\n`);
+      process.exit(EX_CONFIG);
+    }
+    throw err;
+  }
+  const log = createLogger(config.env.LOG_LEVEL);
+  let bot: Awaited<ReturnType<typeof startBot>>;
+  try {
+    bot = await startBot({ env: config.env, config: config.file, log });
+  } catch (err) {
+    if (err instanceof MigrationError) {
+      process.stderr.write(`causa: database error: ${err.message}\n`);
+      process.exit(EX_CONFIG);
+    }
+    throw err;
+  }
+  const shutdown = async (signal: string) => {
+    log.info('shutting down', { signal });
+    await bot.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`causa: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

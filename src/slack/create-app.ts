@@ -1,0 +1,45 @@
+/** The Bolt app: socket mode when an app token is given, HTTP mode (signed requests) otherwise. */
+import { App, LogLevel } from '@slack/bolt';
+import type { BotDeps } from '../bot/deps.js';
+import type { Env } from '../config/schema.js';
+import type { Route } from '../http/routes.js';
+import { registerActions } from './listeners/actions/index.js';
+import { registerCommands } from './listeners/commands/index.js';
+
+const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
+
+export interface AppOptions {
+  env: Env;
+  /** HTTP mode: routes served next to /slack/events. */
+  routes: Route[];
+}
+
+export function createSlackApp(opts: AppOptions): App {
+  const { env } = opts;
+  const clientOptions = {
+    slackApiUrl: env.SLACK_API_URL,
+    // Rate limits surface as errors that SlackSender retries after Retry-After; other retries are ours too.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  };
+  const common = {
+    token: env.SLACK_BOT_TOKEN!,
+    clientOptions,
+    logLevel: LEVELS[env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL],
+  };
+  if (env.SLACK_APP_TOKEN) return new App({ ...common, appToken: env.SLACK_APP_TOKEN, socketMode: true });
+  return new App({
+    ...common,
+    signingSecret: env.SLACK_SIGNING_SECRET!,
+    port: env.PORT,
+    customRoutes: opts.routes,
+  });
+}
+
+export function registerListeners(app: App, deps: BotDeps): void {
+  registerCommands(app, deps);
+  registerActions(app, deps);
+  app.error(async (err) => {
+    deps.log.error('unhandled Slack listener error', { err: err as Error });
+  });
+}
