@@ -26,7 +26,11 @@ export const podEvents: Step<'pod-events'> = {
       ? []
       : await Promise.all(
           ['type=Warning', 'reason=Preempted', 'reason=TaintManagerEviction'].map((fieldSelector) =>
-            ctx.tryList('events', { namespace: ns, fieldSelector, maxItems: fieldSelector.startsWith('type') ? 1000 : 200 }),
+            ctx.tryList('events', {
+              namespace: ns,
+              fieldSelector,
+              maxItems: fieldSelector.startsWith('type') ? 1000 : 200,
+            }),
           ),
         );
     const warnings = lists
