@@ -138,7 +138,13 @@ export function listReply(
   const hash = selectionHash(def, namespace, q);
   const cont = q.get('continue');
   const token = cont ? decodeContinue(cont, hash) : undefined;
-  const { items } = ctx.store.range(def, namespace, token?.start);
+  // An equality on events' involvedObject/regarding name uses the index instead of a full scan.
+  const byName = sel.fields.find(
+    (f) => f.op === '=' && (f.field === 'involvedObject.name' || f.field === 'regarding.name'),
+  );
+  const { items } =
+    (byName && ctx.store.rangeWhere(def, namespace, byName.value, token?.start)) ||
+    ctx.store.range(def, namespace, token?.start);
   const page: KubeObject[] = [];
   let i = 0;
   let hasMore = false;

@@ -83,10 +83,34 @@ function applyDefaults(def: ResourceDef, obj: KubeObject): void {
   }
 }
 
+/** Secondary index on one field (events by `involvedObject.name`): value → keys. */
+const INDEXED_FIELD: Record<string, (o: KubeObject) => string | undefined> = {
+  Event: (o) => o.involvedObject?.name,
+};
+
 class ResourceTable {
   items: KubeObject[] = [];
   keys: string[] = [];
   readonly byKey = new Map<string, KubeObject>();
+  readonly byField = new Map<string, Set<string>>();
+
+  constructor(private readonly indexOf?: (o: KubeObject) => string | undefined) {}
+
+  private index(key: string, obj: KubeObject, add: boolean): void {
+    const v = this.indexOf?.(obj);
+    if (v === undefined) return;
+    let set = this.byField.get(v);
+    if (add) {
+      if (!set) this.byField.set(v, (set = new Set()));
+      set.add(key);
+    } else set?.delete(key);
+  }
+
+  /** Keys whose indexed field equals `value`, sorted; undefined when this table has no index. */
+  keysWhere(value: string): string[] | undefined {
+    if (!this.indexOf) return undefined;
+    return [...(this.byField.get(value) ?? [])].sort();
+  }
 
   /** Index of the first key >= `key`. */
   lowerBound(key: string): number {
@@ -103,6 +127,9 @@ class ResourceTable {
   upsert(obj: KubeObject): void {
     const key = keyOf(obj);
     const i = this.lowerBound(key);
+    const prev = this.byKey.get(key);
+    if (prev) this.index(key, prev, false);
+    this.index(key, obj, true);
     if (this.keys[i] === key) this.items[i] = obj;
     else {
       this.keys.splice(i, 0, key);
@@ -112,6 +139,8 @@ class ResourceTable {
   }
 
   remove(key: string): void {
+    const prev = this.byKey.get(key);
+    if (prev) this.index(key, prev, false);
     const i = this.lowerBound(key);
     if (this.keys[i] === key) {
       this.keys.splice(i, 1);
@@ -125,7 +154,10 @@ class ResourceTable {
     const pairs = objs.map((o) => [keyOf(o), o] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     this.keys = pairs.map((p) => p[0]);
     this.items = pairs.map((p) => p[1]);
-    for (const [k, o] of pairs) this.byKey.set(k, o);
+    for (const [k, o] of pairs) {
+      this.byKey.set(k, o);
+      this.index(k, o, true);
+    }
   }
 }
 
@@ -229,8 +261,8 @@ export class Store {
       entry.objs.push(obj);
       byResource.set(id, entry);
     }
-    for (const [id, { objs }] of byResource) {
-      const table = new ResourceTable();
+    for (const [id, { def, objs }] of byResource) {
+      const table = new ResourceTable(def.group === '' ? INDEXED_FIELD[def.kind] : undefined);
       table.load(objs);
       this.tables.set(id, table);
     }
@@ -247,7 +279,8 @@ export class Store {
     const id = resourceId(this.storageDef(def));
     let t = this.tables.get(id);
     if (!t) {
-      t = new ResourceTable();
+      const storage = this.storageDef(def);
+      t = new ResourceTable(storage.group === '' ? INDEXED_FIELD[storage.kind] : undefined);
       this.tables.set(id, t);
     }
     return t;
@@ -268,6 +301,30 @@ export class Store {
     }
     if (afterKey !== undefined) start = Math.max(start, t.lowerBound(`${afterKey}\u0000`));
     return { items: t.items.slice(start, end) };
+  }
+
+  /**
+   * Like `range`, but only objects whose indexed field (events: `involvedObject.name`) equals
+   * `value`; undefined when the resource has no index (the caller scans instead).
+   */
+  rangeWhere(
+    def: ResourceDef,
+    namespace: string | undefined,
+    value: string,
+    afterKey?: string,
+  ): { items: KubeObject[] } | undefined {
+    const t = this.table(def);
+    const keys = t.keysWhere(value);
+    if (!keys) return undefined;
+    const prefix = namespace !== undefined ? objectKey(namespace, '') : '';
+    const items: KubeObject[] = [];
+    for (const k of keys) {
+      if (prefix && !k.startsWith(prefix)) continue;
+      if (afterKey !== undefined && k <= afterKey) continue;
+      const o = t.byKey.get(k);
+      if (o) items.push(o);
+    }
+    return { items };
   }
 
   get(def: ResourceDef, namespace: string | undefined, name: string): KubeObject | undefined {
