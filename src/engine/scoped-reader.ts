@@ -71,6 +71,12 @@ export class InvestigationReader {
           },
           (r) => r.requests,
         ),
+      listMetadata: (resource: Resource, opts: ListOptions): Promise<ListResult> =>
+        once(
+          `list-metadata ${resource} ${JSON.stringify(opts)}`,
+          () => this.base.listMetadata(resource, opts),
+          (r) => r.requests,
+        ),
       get: (resource: Resource, name: string, namespace: string | null) =>
         once(
           `get ${resource} ${namespace ?? ''}/${name}`,

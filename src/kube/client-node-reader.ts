@@ -127,6 +127,7 @@ const SPECS: Record<Resource, ResourceSpec> = {
     type: 'V1NetworkPolicy',
     listType: 'V1NetworkPolicyList',
   },
+  secrets: { api: 'core', stem: 'Secret', namespaced: true, type: 'V1Secret', listType: 'V1SecretList' },
   priorityclasses: {
     api: 'scheduling',
     stem: 'PriorityClass',
@@ -135,6 +136,8 @@ const SPECS: Record<Resource, ResourceSpec> = {
     listType: 'V1PriorityClassList',
   },
 };
+
+const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 export interface ClientNodeReaderOptions {
   /** Path to a kubeconfig; default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
@@ -214,11 +217,12 @@ export async function createClientNodeReader(opts: ClientNodeReaderOptions = {})
   };
 
   // A middleware that bounds every request with a timeout signal.
-  const timeoutOptions = () => ({
+  const timeoutOptions = (accept?: string) => ({
     middleware: [
       {
-        pre: (ctx: { setSignal(s: AbortSignal): void }) => {
+        pre: (ctx: { setSignal(s: AbortSignal): void; setHeaderParam(k: string, v: string): void }) => {
           ctx.setSignal(AbortSignal.timeout(timeoutMs));
+          if (accept) ctx.setHeaderParam('Accept', accept);
           return of(ctx);
         },
         post: (ctx: unknown) => of(ctx),
@@ -277,57 +281,69 @@ export async function createClientNodeReader(opts: ClientNodeReaderOptions = {})
     );
   };
 
+  const listImpl = async (resource: Resource, o: ListOptions, metadataOnly: boolean): Promise<ListResult> => {
+    if (resource === 'secrets' && !metadataOnly) throw new Error('Secrets are only ever listed as metadata');
+    const spec = SPECS[resource];
+    const api = apis[spec.api];
+    const method =
+      spec.namespaced && o.namespace
+        ? `listNamespaced${spec.stem}`
+        : spec.namespaced
+          ? `list${spec.stem}ForAllNamespaces`
+          : `list${spec.stem}`;
+    const maxItems = o.maxItems ?? 2000;
+    const items: KubeObject[] = [];
+    let cont: string | undefined;
+    let truncated = false;
+    let requests = 0;
+    do {
+      requests++;
+      const param: Record<string, unknown> = { limit: Math.min(o.limit ?? 500, maxItems) };
+      if (spec.namespaced && o.namespace) param.namespace = o.namespace;
+      if (o.labelSelector) param.labelSelector = o.labelSelector;
+      if (o.fieldSelector) param.fieldSelector = o.fieldSelector;
+      if (cont) param._continue = cont;
+      let page: { items?: unknown[]; metadata?: { _continue?: string } };
+      try {
+        const fn = api[method];
+        if (!fn) throw new Error(`no method ${method}`);
+        page = await fn.call(api, param, timeoutOptions(metadataOnly ? METADATA_ACCEPT : undefined));
+      } catch (err) {
+        throw fail(err, 'list', resource, o.namespace);
+      }
+      for (const item of page.items ?? []) {
+        if (items.length >= maxItems) {
+          truncated = true;
+          break;
+        }
+        const wire = toWire(item, spec.type);
+        // Metadata only, whatever the server sent: Secret data must never reach Causa.
+        items.push(metadataOnly ? { metadata: wire.metadata ?? {} } : wire);
+      }
+      cont = page.metadata?._continue || undefined;
+      if (cont && items.length >= maxItems) {
+        truncated = true;
+        cont = undefined;
+      }
+    } while (cont);
+    return { items, truncated, requests };
+  };
+
   return {
     server,
     context: contextName,
     defaultNamespace,
 
-    async list(resource: Resource, o: ListOptions): Promise<ListResult> {
-      const spec = SPECS[resource];
-      const api = apis[spec.api];
-      const method =
-        spec.namespaced && o.namespace
-          ? `listNamespaced${spec.stem}`
-          : spec.namespaced
-            ? `list${spec.stem}ForAllNamespaces`
-            : `list${spec.stem}`;
-      const maxItems = o.maxItems ?? 2000;
-      const items: KubeObject[] = [];
-      let cont: string | undefined;
-      let truncated = false;
-      let requests = 0;
-      do {
-        requests++;
-        const param: Record<string, unknown> = { limit: Math.min(o.limit ?? 500, maxItems) };
-        if (spec.namespaced && o.namespace) param.namespace = o.namespace;
-        if (o.labelSelector) param.labelSelector = o.labelSelector;
-        if (o.fieldSelector) param.fieldSelector = o.fieldSelector;
-        if (cont) param._continue = cont;
-        let page: { items?: unknown[]; metadata?: { _continue?: string } };
-        try {
-          const fn = api[method];
-          if (!fn) throw new Error(`no method ${method}`);
-          page = await fn.call(api, param, timeoutOptions());
-        } catch (err) {
-          throw fail(err, 'list', resource, o.namespace);
-        }
-        for (const item of page.items ?? []) {
-          if (items.length >= maxItems) {
-            truncated = true;
-            break;
-          }
-          items.push(toWire(item, spec.type));
-        }
-        cont = page.metadata?._continue || undefined;
-        if (cont && items.length >= maxItems) {
-          truncated = true;
-          cont = undefined;
-        }
-      } while (cont);
-      return { items, truncated, requests };
+    list(resource: Resource, o: ListOptions): Promise<ListResult> {
+      return listImpl(resource, o, false);
+    },
+
+    listMetadata(resource: Resource, o: ListOptions): Promise<ListResult> {
+      return listImpl(resource, o, true);
     },
 
     async get(resource: Resource, name: string, namespace: string | null): Promise<KubeObject | null> {
+      if (resource === 'secrets') throw new Error('Secrets are never read');
       const spec = SPECS[resource];
       const api = apis[spec.api];
       const method = spec.namespaced ? `readNamespaced${spec.stem}` : `read${spec.stem}`;

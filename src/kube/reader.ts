@@ -29,6 +29,7 @@ export const RESOURCES = [
   'endpointslices',
   'networkpolicies',
   'priorityclasses',
+  'secrets',
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 
@@ -60,6 +61,11 @@ export interface LogOptions {
 
 export interface KubeReader {
   list(resource: Resource, opts: ListOptions): Promise<ListResult>;
+  /**
+   * Names and labels only (`PartialObjectMetadataList`): how Secrets are listed, so their data
+   * never reaches Causa.
+   */
+  listMetadata(resource: Resource, opts: ListOptions): Promise<ListResult>;
   /** null when the object does not exist (404). */
   get(resource: Resource, name: string, namespace: string | null): Promise<KubeObject | null>;
   logs(namespace: string, pod: string, opts: LogOptions): Promise<string>;

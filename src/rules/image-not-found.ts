@@ -24,13 +24,17 @@ export interface PullFailure {
 
 export function classifyPull(message: string): PullClass {
   const m = message;
-  if (/repository does not exist or may require authorization/i.test(m)) return 'ambiguous';
+  // Docker Hub's generic "pull access denied, repository does not exist or may require authorization"
+  // says nothing either way; what the registry adds after it ("server message: unauthorized…") does.
+  const generic = /(pull access denied, )?repository does not exist or may require authorization/gi;
+  const rest = m.replace(generic, '');
   if (
     /unauthorized|\b401\b|\b403\b|forbidden|authentication required|no basic auth credentials|insufficient_scope|access denied|denied:/i.test(
-      m,
+      rest,
     )
   )
     return 'auth';
+  if (generic.test(m)) return 'ambiguous';
   if (
     /not found|manifest unknown|name unknown|NotFound|couldn't parse image|invalid reference format|InvalidImageName/i.test(
       m,

@@ -203,7 +203,7 @@ export const probeTimeoutSlowDependency: Rule = {
     if (signals.length < 2) return null;
     // Without a visible trigger the chain is incomplete (events expired or never collected): keep the
     // two direct observations as signals, show the rest in the timeline only (at most medium).
-    if (!triggered) {
+    if (x && !triggered) {
       for (const sg of signals.filter((x0) => x0.kind === 'log' || x0.kind === 'rollout')) {
         if (sg.time) timeline.push({ time: sg.time, text: sg.text, ref: sg.ref });
       }
@@ -245,9 +245,10 @@ export const probeTimeoutSlowDependency: Rule = {
       timeouts.length > 0 && ps
         ? `Liveness probe timeout (${ps.timeoutSeconds}s) on ${w} is failing because ${because}${after}; healthy replicas are being restarted`
         : `Liveness probe on ${w} fails (HTTP ${codes.join('/')}) while its dependency ${dep.name} is down${after}; healthy replicas are being restarted`;
-    const unseen = triggered
-      ? ''
-      : ` (what disrupted ${dep.name} is not visible: its node/pod events have expired or were not collected)`;
+    const unseen =
+      !x || triggered
+        ? ''
+        : ` (what disrupted ${dep.name} is not visible: its node/pod events have expired or were not collected)`;
     return {
       kind: 'match',
       summary: summary + unseen,

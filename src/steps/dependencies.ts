@@ -4,7 +4,8 @@
  * times, nodes) and the backing pods' events and start-up logs.
  */
 import type { DependencyFacts, DependencySource, Ev, LogFacts } from '../domain/facts.js';
-import type { Container, Pod } from '../domain/k8s.js';
+import type { Container, KubeEvent, Pod } from '../domain/k8s.js';
+import { normalizeEvent } from '../engine/normalize.js';
 import { eventsFor, selectorString } from './lib.js';
 import { readLogs } from './logs.js';
 import type { Step, StepContext } from './step.js';
@@ -126,7 +127,24 @@ export const dependencies: Step<'dependencies'> = {
             return created >= ctx.since.getTime() || restarted;
           })
           .slice(0, 2);
-        const [evs, lg] = await Promise.all([
+        // Pods a ReplicaSet replaced exist only in events now: their eviction/kill and old node.
+        const rsPrefixes = recent
+          .map((p) => p.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name)
+          .filter((n): n is string => !!n)
+          .map((n) => `${n}-`);
+        const replaced = async (): Promise<Ev[]> => {
+          if (rsPrefixes.length === 0) return [];
+          const live = new Set(pods.map((p) => p.metadata?.name));
+          const items = await ctx.tryList('events', {
+            namespace: svc.namespace,
+            fieldSelector: 'involvedObject.kind=Pod',
+            maxItems: 500,
+          });
+          return items
+            .map((e) => normalizeEvent(e as KubeEvent))
+            .filter((e) => !live.has(e.object) && rsPrefixes.some((p) => e.object.startsWith(p)));
+        };
+        const [evs, lg, old] = await Promise.all([
           Promise.all(recent.map((p) => eventsFor(ctx, 'Pod', p.metadata?.name ?? '', svc.namespace))),
           Promise.all(
             recent.slice(0, 1).map((p) => {
@@ -134,8 +152,9 @@ export const dependencies: Step<'dependencies'> = {
               return c ? readLogs(ctx, p, c.name, { ...c, restartCount: 0, lastState: {} }, 60) : [];
             }),
           ),
+          replaced(),
         ]);
-        extraEvents.push(...evs.flat());
+        extraEvents.push(...evs.flat(), ...old);
         extraLogs.push(...lg.flat());
         return {
           host: hr[0]!.host,

@@ -1,7 +1,8 @@
 /** Nodes the target's (and its dependencies') pods ran on: conditions, taints, and node events,
  * including nodes that no longer exist (their events stay in `default`; queried across all namespaces). */
 import type { NodeFacts } from '../domain/facts.js';
-import type { KubeObject } from '../domain/k8s.js';
+import type { KubeEvent, KubeObject } from '../domain/k8s.js';
+import { normalizeEvent } from '../engine/normalize.js';
 import { eventsFor, restarts, summarizeEvents } from './lib.js';
 import type { Step } from './step.js';
 
@@ -51,13 +52,19 @@ export const nodes: Step<'nodes'> = {
     };
     if (target.kind === 'Node') add(target.name, '');
     for (const d of dependencies) for (const p of d.pods) add(p.spec?.nodeName, p.metadata?.name ?? '');
-    // Dependency pods that were replaced: their old node is in their Scheduled events.
-    for (const e of ctx.facts.events)
-      if (e.reason === 'Scheduled' && e.kind === 'Pod') {
-        const m = /\bto (\S+)$/.exec(e.message);
-        if (m && dependencies.some((d) => d.pods.some((p) => e.object.startsWith(p.metadata?.name ?? '\0'))))
-          add(m[1], e.object);
-      }
+    // Dependency pods that were replaced: their old node is in their Scheduled events or event source.
+    const depPrefixes = dependencies.flatMap((d) =>
+      d.pods.map((p) => {
+        const rs = p.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name;
+        return rs ? `${rs}-` : (p.metadata?.name ?? '\0');
+      }),
+    );
+    for (const e of ctx.facts.events) {
+      if (e.kind !== 'Pod' || !depPrefixes.some((p) => e.object.startsWith(p))) continue;
+      const m = e.reason === 'Scheduled' ? /\bto (\S+)$/.exec(e.message) : null;
+      if (m) add(m[1], e.object);
+      else if (e.host) add(e.host, e.object);
+    }
     for (const p of [...pods].sort((a, b) => restarts(b) - restarts(a))) add(p.spec?.nodeName, p.metadata?.name ?? '');
     for (const d of deletedPods) add(d.node, d.name);
     const picks = [...wanted.entries()].slice(0, MAX_NODES);
@@ -72,8 +79,44 @@ export const nodes: Step<'nodes'> = {
         };
       }),
     );
-    const nodeList = results.map((r) => (r.unknown ? { ...r.facts, exists: true } : r.facts));
+    let nodeList = results.map((r) => (r.unknown ? { ...r.facts, exists: true } : r.facts));
     const events = results.flatMap((r) => r.events);
+
+    // When something was lost to a node (a dependency restarted, pods evicted or gone), the node may
+    // be gone too and unknown by name: look for node lifecycle events of the window, cluster-wide.
+    // Two bounded queries whose size follows the incident (failing nodes), not the cluster.
+    const recentDependencyRestart = dependencies.some((d) =>
+      d.pods.some(
+        (p) =>
+          Date.parse(p.metadata?.creationTimestamp ?? '') >= ctx.since.getTime() ||
+          (p.status?.containerStatuses ?? []).some((c) => (c.restartCount ?? 0) > 0),
+      ),
+    );
+    const nodeLoss = ctx.facts.events.some(
+      (e) => e.kind === 'Pod' && (e.reason === 'NodeNotReady' || e.reason === 'TaintManagerEviction'),
+    );
+    if (recentDependencyRestart || nodeLoss || deletedPods.length > 0) {
+      const lists = await Promise.all(
+        ['involvedObject.kind=Node,type=Warning', 'involvedObject.kind=Node,reason=NodeNotReady'].map((fieldSelector) =>
+          ctx.tryList('events', { namespace: null, fieldSelector, maxItems: 200 }),
+        ),
+      );
+      const lifecycle = lists
+        .flat()
+        .map((e) => normalizeEvent(e as KubeEvent))
+        .filter((e) => Date.parse(e.last) >= ctx.since.getTime() && e.reason !== 'InvalidDiskCapacity');
+      const known = new Set(nodeList.map((n) => n.name));
+      const fresh = [...new Set(lifecycle.map((e) => e.object))].filter((n) => !known.has(n)).slice(0, 4);
+      const more = await Promise.all(
+        fresh.map(async (name) => {
+          const [obj, evs] = await Promise.all([ctx.tryGet('nodes', name, null), eventsFor(ctx, 'Node', name, null)]);
+          events.push(...evs);
+          return obj === undefined ? { ...nodeFacts(name, null, []), exists: true } : nodeFacts(name, obj, []);
+        }),
+      );
+      nodeList = [...nodeList, ...more];
+      events.push(...lifecycle.filter((e) => known.has(e.object) || fresh.includes(e.object)));
+    }
     const notes = summarizeEvents(events.filter((e) => Date.parse(e.last) >= ctx.since.getTime()));
     for (const n of nodeList) {
       if (!n.exists)

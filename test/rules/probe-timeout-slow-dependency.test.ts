@@ -222,4 +222,58 @@ describe('probe-timeout-slow-dependency (variants and red herrings)', () => {
     assert.match(m.summary, /fails \(HTTP 503\) while its dependency redis-cache is down/);
     assert.ok(m.fix === null || /failureThreshold/.test(m.fix.summary));
   });
+
+  test('a slow dependency that did not restart: app log errors talking to it → medium at most', () => {
+    const f = seedFacts({ nodeEvents: false, redisCreated: at('11:00', '2026-04-19') });
+    f.dependencies[0]!.pods[0]!.status!.containerStatuses![0]!.state = {
+      running: { startedAt: at('11:00', '2026-04-19') },
+    };
+    f.logs = [
+      log(
+        APP_PODS[1]!,
+        'payments',
+        ['2026-04-26T01:49:10Z ERROR redis-cache:6379: i/o timeout', '2026-04-26T01:49:12Z INFO serving'],
+        true,
+      ),
+    ];
+    const m = match(rule, f);
+    assert.equal(m.signals.length, 2);
+    assert.equal(m.trigger, null);
+    assert.notEqual(conclude(f).rootCause.confidence, 'high');
+  });
+
+  test('Karpenter interruption: the old replica’s events name the interrupted spot node', () => {
+    const old = 'pricing-6d8b7c9f4-q8w2n';
+    const f = seedFacts({
+      nodeEvents: false,
+      extraEvents: [
+        ev({
+          object: old,
+          reason: 'SpotInterrupted',
+          message: 'Pod will be evicted from the node due to a spot interruption warning',
+          first: at('01:46:02'),
+          source: 'karpenter',
+        }),
+        ev({
+          object: old,
+          reason: 'Killing',
+          type: 'Normal',
+          message: 'Stopping container pricing',
+          first: at('01:46:03'),
+          host: 'ip-10-0-3-47',
+        }),
+      ],
+    });
+    const dep = f.dependencies[0]!.pods[0]!;
+    dep.metadata!.name = 'pricing-6d8b7c9f4-7hx5m';
+    dep.metadata!.ownerReferences = [{ kind: 'ReplicaSet', name: 'pricing-6d8b7c9f4', controller: true }];
+    dep.spec!.nodeName = 'ip-10-0-3-112';
+    f.logs = [];
+    const m = match(rule, f);
+    assert.equal(
+      m.trigger,
+      'spot node ip-10-0-3-47 interrupted at 01:46 UTC (pricing-6d8b7c9f4-7hx5m rescheduled to ip-10-0-3-112)',
+    );
+    assert.ok(m.signals.some((s) => /rescheduled from ip-10-0-3-47 to ip-10-0-3-112/.test(s.text)));
+  });
 });

@@ -125,6 +125,10 @@ async function writeElements<T>(sink: Sink, items: readonly T[], render: (item: 
   if (buf) await sink.write(buf);
 }
 
+export function wantsMetadataOnly(accept: string | undefined): boolean {
+  return /as=PartialObjectMetadataList/.test(accept ?? '');
+}
+
 export function listReply(
   ctx: SimContext,
   def: ResourceDef,
@@ -181,6 +185,22 @@ export function listReply(
         await sink.write(`${head.slice(0, -1)},"rows":[`);
         await writeElements(sink, page, (o) =>
           JSON.stringify(tableRow(printer, o, include === 'Object' ? served(def, o, true) : o, now, include)),
+        );
+        await sink.write(']}');
+      },
+    };
+  }
+  if (wantsMetadataOnly(accept)) {
+    // `Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`: names and labels only,
+    // the way a client lists Secrets without ever receiving their data.
+    const head = JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata });
+    return {
+      status: 200,
+      contentType: 'application/json',
+      stream: async (sink) => {
+        await sink.write(`${head.slice(0, -1)},"items":[`);
+        await writeElements(sink, page, (o) =>
+          JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata ?? {} }),
         );
         await sink.write(']}');
       },
