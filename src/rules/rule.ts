@@ -2,10 +2,11 @@
  * A rule recognises one cause from the taxonomy, from Facts only (pure, no I/O, no clock).
  * Rules live one per file and are registered in order in `index.ts` (most specific first).
  */
-import type { FailureCauseId, CauseId } from '../domain/causes.js';
+
+import type { Derived } from '../analysis/derive.js';
+import type { CauseId, FailureCauseId } from '../domain/causes.js';
 import type { Facts } from '../domain/facts.js';
 import type { Evidence, Fix } from '../domain/result.js';
-import type { Derived } from '../analysis/derive.js';
 
 /** One independent corroborating observation. Never count the same observation twice. */
 export type Signal = Evidence;

@@ -101,7 +101,10 @@ class ResourceTable {
     if (v === undefined) return;
     let set = this.byField.get(v);
     if (add) {
-      if (!set) this.byField.set(v, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.byField.set(v, set);
+      }
       set.add(key);
     } else set?.delete(key);
   }
