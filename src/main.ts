@@ -24,6 +24,12 @@ async function main(): Promise<void> {
       process.stderr.write(`causa: database error: ${err.message}\n`);
       process.exit(EX_CONFIG);
     }
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('slack_')) {
+      const detail = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+      process.stderr.write(`causa: cannot start the Slack app (${config.env.SLACK_API_URL}): ${detail}\n`);
+      process.exit(1);
+    }
     throw err;
   }
   const shutdown = async (signal: string) => {

@@ -5,7 +5,7 @@ import type { Env, FileConfig } from '../config/schema.js';
 import { operationalRoutes, type Route, routeHandler } from '../http/routes.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
-import { createSlackApp, registerListeners } from '../slack/create-app.js';
+import { createSlackApp, registerListeners, verifyBotToken } from '../slack/create-app.js';
 import { type SlackApi, SlackSender } from '../slack/sender.js';
 import { createStore } from '../store/index.js';
 import type { BotDeps } from './deps.js';
@@ -18,8 +18,8 @@ export interface StartOptions {
   log?: Logger;
   now?: () => Date;
   readers?: ReaderFactory;
-  /** Extra routes on PORT (e.g. the PagerDuty webhook). */
-  routes?: (deps: BotDeps) => Route[];
+  /** Extra routes on PORT (e.g. the PagerDuty webhook); `deps` is ready by the time a request arrives. */
+  routes?: (deps: () => BotDeps) => Route[];
   /** Minimum time between edits of one message (tests lower it). */
   minEditIntervalMs?: number;
 }
@@ -40,21 +40,12 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     log.info('database migrated', { applied: store.migrations.applied, file: env.CAUSA_DB });
   const metrics = createMetrics();
   let slackReady = false;
-  const routesRef: Route[] = [];
-  const app = createSlackApp({ env, routes: routesRef });
-  const sender = new SlackSender(app.client as unknown as SlackApi, {
-    ...(opts.minEditIntervalMs !== undefined ? { minEditIntervalMs: opts.minEditIntervalMs } : {}),
-    log: (level, msg, data) => log[level](msg, data),
-    onRateLimited: () => metrics.slackRateLimited.inc(),
-  });
-  const deps: BotDeps = {
-    store,
-    sender,
-    readers: opts.readers ?? createReaderFactory(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG.split(':')[0]! } : {}),
-    log,
-    metrics,
-    config: opts.config,
-    now: opts.now ?? (() => new Date()),
+  // Routes are built before the app: Bolt's HTTP receiver copies them when it is created.
+  // Their handlers reach the services through `getDeps`, set before the server starts listening.
+  let deps: BotDeps | undefined;
+  const getDeps = (): BotDeps => {
+    if (!deps) throw new Error('bot not initialised');
+    return deps;
   };
   const health = {
     checks: (): Record<string, true | string> => {
@@ -67,13 +58,32 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
       return { database: db, slack: slackReady ? true : 'not connected yet' };
     },
   };
-  routesRef.push(...operationalRoutes(health, metrics.registry), ...(opts.routes?.(deps) ?? []));
+  const routes: Route[] = [...operationalRoutes(health, metrics.registry), ...(opts.routes?.(getDeps) ?? [])];
+  const auth = await verifyBotToken(env).catch((err) => {
+    store.close();
+    throw err;
+  });
+  const app = createSlackApp({ env, routes, auth });
+  const sender = new SlackSender(app.client as unknown as SlackApi, {
+    ...(opts.minEditIntervalMs !== undefined ? { minEditIntervalMs: opts.minEditIntervalMs } : {}),
+    log: (level, msg, data) => log[level](msg, data),
+    onRateLimited: () => metrics.slackRateLimited.inc(),
+  });
+  deps = {
+    store,
+    sender,
+    readers: opts.readers ?? createReaderFactory(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG.split(':')[0]! } : {}),
+    log,
+    metrics,
+    config: opts.config,
+    now: opts.now ?? (() => new Date()),
+  };
   registerListeners(app, deps);
 
   const mode = env.SLACK_APP_TOKEN ? 'socket' : 'http';
   let server: Server;
   if (mode === 'socket') {
-    server = createServer(routeHandler(routesRef));
+    server = createServer(routeHandler(routes));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(env.PORT, resolve);

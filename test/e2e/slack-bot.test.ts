@@ -191,6 +191,13 @@ describe('Slack bot in HTTP mode', () => {
     await h.slack.waitFor(() => h.slack.thread(CH, parent.ts).length > before);
   });
 
+  test('health, readiness and metrics are served next to /slack/events', async () => {
+    const bot = h.bot!;
+    assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${bot.url}/readyz`)).status, 200);
+    assert.match(await (await fetch(`${bot.url}/metrics`)).text(), /causa_investigations_running/);
+  });
+
   test('forged requests are rejected', async () => {
     const body = 'command=%2Fcausa&text=help';
     const res = await fetch(`${h.bot!.url}/slack/events`, {
