@@ -1,4 +1,5 @@
 import type { FileConfig } from '../config/schema.js';
+import type { FixRuntime } from '../fixes/runtime.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { SlackSender } from '../slack/sender.js';
@@ -14,4 +15,6 @@ export interface BotDeps {
   metrics: Metrics;
   config: FileConfig;
   now: () => Date;
+  /** The approve-fix executor: patchers, approver resolution, verification settings. */
+  fixes: FixRuntime;
 }

@@ -2,7 +2,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Env, FileConfig } from '../config/schema.js';
+import type { PatcherFactory } from '../fixes/patcher.js';
+import { createFixRuntime } from '../fixes/runtime.js';
+import type { VerifyOptions } from '../fixes/verify.js';
 import { operationalRoutes, type Route, routeHandler } from '../http/routes.js';
+import { startJobs } from '../jobs/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { createSlackApp, registerListeners, verifyBotToken } from '../slack/create-app.js';
@@ -10,7 +14,7 @@ import { type SlackApi, SlackSender } from '../slack/sender.js';
 import { createStore } from '../store/index.js';
 import type { BotDeps } from './deps.js';
 import { createReaderFactory, type ReaderFactory } from './readers.js';
-import { resumeInterrupted } from './thread-run.js';
+import { resumeInterrupted, settleInflight } from './thread-run.js';
 
 export interface StartOptions {
   env: Env;
@@ -22,6 +26,8 @@ export interface StartOptions {
   routes?: (deps: () => BotDeps) => Route[];
   /** Minimum time between edits of one message (tests lower it). */
   minEditIntervalMs?: number;
+  /** Approve-fix settings tests tune: the rollout watch, the expiry job's period, the patchers. */
+  fixes?: { verify?: Partial<VerifyOptions>; expireEveryMs?: number; patchers?: PatcherFactory };
 }
 
 export interface RunningBot {
@@ -77,6 +83,14 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     metrics,
     config: opts.config,
     now: opts.now ?? (() => new Date()),
+    fixes: createFixRuntime({
+      config: opts.config,
+      log,
+      slack: app.client,
+      ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG.split(':')[0]! } : {}),
+      ...(opts.fixes?.patchers ? { patchers: opts.fixes.patchers } : {}),
+      ...(opts.fixes?.verify ? { verify: opts.fixes.verify } : {}),
+    }),
   };
   registerListeners(app, deps);
 
@@ -97,6 +111,7 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
   log.info('causa started', { mode, port, db: env.CAUSA_DB, slackApi: env.SLACK_API_URL });
   const resumed = await resumeInterrupted(deps);
   if (resumed > 0) log.info('resumed interrupted investigations', { count: resumed });
+  const jobs = startJobs(deps, opts.fixes?.expireEveryMs ? { expireEveryMs: opts.fixes.expireEveryMs } : {});
 
   return {
     deps,
@@ -104,6 +119,8 @@ export async function startBot(opts: StartOptions): Promise<RunningBot> {
     url: `http://127.0.0.1:${port}`,
     async stop() {
       slackReady = false;
+      await settleInflight();
+      await jobs.stop();
       await sender.flush().catch(() => {});
       await app.stop().catch(() => {});
       if (mode === 'socket') await new Promise<void>((r) => server.close(() => r()));

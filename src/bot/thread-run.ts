@@ -7,6 +7,7 @@
 import type { InvestigationResult, StepReport } from '../domain/result.js';
 import { InvestigationAbort } from '../engine/abort.js';
 import { investigate } from '../engine/investigate.js';
+import { recordProposal, snapshotTarget } from '../fixes/proposals.js';
 import { isKubeApiError, rbacHint } from '../kube/reader.js';
 import {
   type ParentState,
@@ -77,7 +78,34 @@ function describeFailure(err: unknown): string {
   return 'the investigation failed unexpectedly; see the bot logs';
 }
 
-export async function runInThread(deps: BotDeps, req: InvestigationRequest): Promise<RunOutcome> {
+const inflight = new Set<Promise<unknown>>();
+
+/** Keep track of background work so a stopping bot can let it finish before closing the database. */
+export function track<T>(work: Promise<T>): Promise<T> {
+  inflight.add(work);
+  work.then(
+    () => inflight.delete(work),
+    () => inflight.delete(work),
+  );
+  return work;
+}
+
+/** Wait (bounded) for investigations and their follow-ups still running. */
+export async function settleInflight(timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (inflight.size > 0 && Date.now() < deadline) {
+    await Promise.race([
+      Promise.allSettled([...inflight]),
+      new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
+    ]);
+  }
+}
+
+export function runInThread(deps: BotDeps, req: InvestigationRequest): Promise<RunOutcome> {
+  return track(runInThreadNow(deps, req));
+}
+
+async function runInThreadNow(deps: BotDeps, req: InvestigationRequest): Promise<RunOutcome> {
   const { store, sender, log, metrics } = deps;
   const started = deps.now();
   const inv = store.investigations.create({
@@ -173,15 +201,30 @@ export async function runInThread(deps: BotDeps, req: InvestigationRequest): Pro
     });
 
     store.investigations.complete(inv.id, { result, facts, notes });
+    // Apply fix is offered only when approvers are configured and the target's current version is known:
+    // the proposal is bound to that uid and resourceVersion.
+    const fix = result.rootCause.fix;
+    const snapshot = fix ? await snapshotTarget(deps, fix, state.target.context) : null;
     const action = store.actions.create(inv.id, {
       kind: 'root_cause',
       payload: {
         target: state.target,
         causeId: result.rootCause.id,
-        offered: OFFERED_ACTIONS,
-        fix: result.rootCause.fix,
+        offered: snapshot ? [...OFFERED_ACTIONS, 'apply_fix'] : OFFERED_ACTIONS,
+        fix,
       },
     });
+    if (fix && snapshot) {
+      recordProposal(deps, {
+        investigationId: inv.id,
+        actionId: action.id,
+        fix,
+        snapshot,
+        context: state.target.context,
+        requestedBy: req.requestedBy ?? (req.trigger === 'pagerduty' ? 'pagerduty' : 'causa'),
+        purpose: 'fix',
+      });
+    }
     state.status = result.rootCause.id === 'unknown' ? 'unknown' : 'root-cause';
     state.rootCause = {
       id: result.rootCause.id,
@@ -192,7 +235,7 @@ export async function runInThread(deps: BotDeps, req: InvestigationRequest): Pro
     ensureThread();
     later(async () => {
       if (!thread) return;
-      const msg = renderRootCause(result, { actionValue: action.id, allowApplyFix: false });
+      const msg = renderRootCause(result, { actionValue: action.id, allowApplyFix: snapshot !== null });
       const ts = await sender.post(thread.channel, msg, thread.parentTs);
       store.investigations.setRootTs(inv.id, ts);
       if (msg.overflow)

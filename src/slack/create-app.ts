@@ -5,6 +5,7 @@ import type { Env } from '../config/schema.js';
 import type { Route } from '../http/routes.js';
 import { registerActions } from './listeners/actions/index.js';
 import { registerCommands } from './listeners/commands/index.js';
+import { registerViews } from './listeners/views/index.js';
 
 const LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
@@ -70,6 +71,7 @@ export function createSlackApp(opts: AppOptions): App {
 export function registerListeners(app: App, deps: BotDeps): void {
   registerCommands(app, deps);
   registerActions(app, deps);
+  registerViews(app, deps);
   app.error(async (err) => {
     deps.log.error('unhandled Slack listener error', { err: err as Error });
   });

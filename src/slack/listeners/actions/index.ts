@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { BotDeps } from '../../../bot/deps.js';
 import { ActionId } from '../../blocks/action-ids.js';
+import { applyFix } from './apply-fix.js';
 import { feedback } from './feedback.js';
 import { followUp } from './follow-up.js';
 import { rerun } from './rerun.js';
@@ -11,6 +12,7 @@ export function registerActions(app: App, deps: BotDeps): void {
   app.action(ActionId.showLogs, followUp(deps, 'show_logs'));
   app.action(ActionId.showRolloutHistory, followUp(deps, 'show_rollout_history'));
   app.action(ActionId.rerun, rerun(deps));
+  app.action(ActionId.applyFix, applyFix(deps));
   app.action(ActionId.feedbackCorrect, feedback(deps, 'correct'));
   app.action(ActionId.feedbackWrong, feedback(deps, 'wrong'));
 }
