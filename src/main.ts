@@ -1,4 +1,5 @@
 /** `npm start`: the composition root. Bad configuration: one clear line and exit 78 (EX_CONFIG). */
+import { createPagerDutyIntake } from './bot/pagerduty.js';
 import { startBot } from './bot/start.js';
 import { ConfigError, EX_CONFIG, loadConfig } from './config/load.js';
 import { createLogger } from './log.js';
@@ -16,9 +17,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.env.LOG_LEVEL);
+  const pagerduty = createPagerDutyIntake(config.env);
   let bot: Awaited<ReturnType<typeof startBot>>;
   try {
-    bot = await startBot({ env: config.env, config: config.file, log });
+    bot = await startBot({ env: config.env, config: config.file, log, routes: pagerduty.routes });
   } catch (err) {
     if (err instanceof MigrationError) {
       process.stderr.write(`causa: database error: ${err.message}\n`);
@@ -32,8 +34,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  pagerduty.start(bot.deps);
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
+    await pagerduty.stop();
     await bot.stop();
     process.exit(0);
   };

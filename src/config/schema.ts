@@ -30,6 +30,19 @@ export const FileConfigSchema = z.strictObject({
       }),
     )
     .default([]),
+  pagerduty: z
+    .strictObject({
+      /** For teams that cannot expose a webhook: list triggered incidents of the routed services. */
+      poll: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          intervalSeconds: z.number().int().min(15).max(3600).default(60),
+        })
+        .default({ enabled: false, intervalSeconds: 60 }),
+      /** Incidents for the same workload within this many minutes share one thread. */
+      groupWindowMinutes: z.number().int().min(0).max(1440).default(30),
+    })
+    .default({ poll: { enabled: false, intervalSeconds: 60 }, groupWindowMinutes: 30 }),
   approvals: z
     .strictObject({
       approvers: z.array(z.union([slackId('U'), slackId('W'), slackId('S')])).default([]),

@@ -209,6 +209,13 @@ export class SlackSender {
     });
   }
 
+  /** A link to a message (for PagerDuty notes); null when Slack will not say. */
+  async permalink(channel: string, ts: string): Promise<string | null> {
+    if (!this.api.chat.getPermalink) return null;
+    const res = await this.call('chat.getPermalink', () => this.api.chat.getPermalink!({ channel, message_ts: ts }));
+    return res.permalink ?? null;
+  }
+
   /** Wait until everything queued so far has been sent (or failed). */
   async flush(): Promise<void> {
     await Promise.all([...this.edits.values()].map((e) => e.promise.catch(() => {})));

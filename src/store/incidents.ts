@@ -62,7 +62,10 @@ export interface IncidentsRepo {
   /** Moves the status; `resolved` is final (false when already resolved, or unknown). */
   setStatus(id: string, status: IncidentStatus, change?: StatusChange): boolean;
   setLatestInvestigation(id: string, investigationId: string): boolean;
-  /** The newest unresolved incident with this fingerprint created at or after `since` (storm grouping). */
+  /**
+   * Storm grouping: the first unresolved incident with this fingerprint, created at or after `since`,
+   * that already has a Slack thread (the thread others join), or null.
+   */
   findOpenByFingerprint(fingerprint: string, since: Date): IncidentRow | null;
   /** Incidents whose parent message is this thread. */
   findByThread(channel: string, parentTs: string): IncidentRow[];
@@ -176,7 +179,8 @@ export function createIncidentsRepo(db: Database, options: RepoOptions = {}): In
   );
   const selectByFingerprint = db.prepare<[string, string], Row>(
     `SELECT * FROM incidents WHERE fingerprint = ? AND status <> 'resolved' AND created_at >= ?
-     ORDER BY created_at DESC, id DESC LIMIT 1`,
+       AND slack_channel IS NOT NULL AND parent_ts IS NOT NULL
+     ORDER BY created_at, id LIMIT 1`,
   );
   const selectByThread = db.prepare<[string, string], Row>(
     'SELECT * FROM incidents WHERE slack_channel = ? AND parent_ts = ? ORDER BY created_at, id',

@@ -94,12 +94,17 @@ test('latest investigation and storm grouping by fingerprint', (t) => {
   store.incidents.upsert({ id: 'P2', title: 'b', fingerprint: 'fp' });
   clock.advance(60_000);
   store.incidents.upsert({ id: 'P3', title: 'c', fingerprint: 'other' });
+  // Only incidents that already have a thread can take others in; the first such one owns it.
+  assert.equal(store.incidents.findOpenByFingerprint('fp', T0), null);
+  store.incidents.setThread('P2', 'C1', '2.0');
   assert.equal(store.incidents.findOpenByFingerprint('fp', T0)?.id, 'P2');
-  assert.equal(store.incidents.findOpenByFingerprint('fp', new Date(T0.getTime() + 120_000)), null);
-  store.incidents.setStatus('P2', 'resolved');
+  store.incidents.setThread('P1', 'C1', '1.0');
   assert.equal(store.incidents.findOpenByFingerprint('fp', T0)?.id, 'P1');
+  assert.equal(store.incidents.findOpenByFingerprint('fp', new Date(T0.getTime() + 60_000))?.id, 'P2');
+  store.incidents.setStatus('P1', 'resolved');
+  assert.equal(store.incidents.findOpenByFingerprint('fp', T0)?.id, 'P2');
   assert.deepEqual(
     store.incidents.listOpen().map((i) => i.id),
-    ['P1', 'P3'],
+    ['P2', 'P3'],
   );
 });
