@@ -142,12 +142,13 @@ export function listReply(
   const hash = selectionHash(def, namespace, q);
   const cont = q.get('continue');
   const token = cont ? decodeContinue(cont, hash) : undefined;
-  // An equality on events' involvedObject/regarding name uses the index instead of a full scan.
-  const byName = sel.fields.find(
-    (f) => f.op === '=' && (f.field === 'involvedObject.name' || f.field === 'regarding.name'),
-  );
+  // An equality on events' involvedObject/regarding name (or else kind) uses an index instead of a full scan.
+  const eq = (fields: string[]) => sel.fields.find((f) => f.op === '=' && fields.includes(f.field));
+  const byName = eq(['involvedObject.name', 'regarding.name']);
+  const byKind = eq(['involvedObject.kind', 'regarding.kind']);
+  const indexed = byName ? `name=${byName.value}` : byKind ? `kind=${byKind.value}` : null;
   const { items } =
-    (byName && ctx.store.rangeWhere(def, namespace, byName.value, token?.start)) ||
+    (indexed && ctx.store.rangeWhere(def, namespace, indexed, token?.start)) ||
     ctx.store.range(def, namespace, token?.start);
   const page: KubeObject[] = [];
   let i = 0;

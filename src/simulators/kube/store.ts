@@ -83,9 +83,15 @@ function applyDefaults(def: ResourceDef, obj: KubeObject): void {
   }
 }
 
-/** Secondary index on one field (events by `involvedObject.name`): value → keys. */
-const INDEXED_FIELD: Record<string, (o: KubeObject) => string | undefined> = {
-  Event: (o) => o.involvedObject?.name,
+/**
+ * Secondary indexes of events: `name=<involvedObject.name>` and `kind=<involvedObject.kind>` → keys,
+ * so field-selector lookups do not scan every event.
+ */
+const INDEXED_FIELDS: Record<string, (o: KubeObject) => string[]> = {
+  Event: (o) => [
+    ...(o.involvedObject?.name ? [`name=${o.involvedObject.name}`] : []),
+    ...(o.involvedObject?.kind ? [`kind=${o.involvedObject.kind}`] : []),
+  ],
 };
 
 class ResourceTable {
@@ -94,25 +100,25 @@ class ResourceTable {
   readonly byKey = new Map<string, KubeObject>();
   readonly byField = new Map<string, Set<string>>();
 
-  constructor(private readonly indexOf?: (o: KubeObject) => string | undefined) {}
+  constructor(private readonly indexOf?: (o: KubeObject) => string[]) {}
 
   private index(key: string, obj: KubeObject, add: boolean): void {
-    const v = this.indexOf?.(obj);
-    if (v === undefined) return;
-    let set = this.byField.get(v);
-    if (add) {
-      if (!set) {
-        set = new Set();
-        this.byField.set(v, set);
-      }
-      set.add(key);
-    } else set?.delete(key);
+    for (const v of this.indexOf?.(obj) ?? []) {
+      let set = this.byField.get(v);
+      if (add) {
+        if (!set) {
+          set = new Set();
+          this.byField.set(v, set);
+        }
+        set.add(key);
+      } else set?.delete(key);
+    }
   }
 
-  /** Keys whose indexed field equals `value`, sorted; undefined when this table has no index. */
-  keysWhere(value: string): string[] | undefined {
+  /** Keys whose index entry (`name=…` / `kind=…`) matches, sorted; undefined when this table has no index. */
+  keysWhere(entry: string): string[] | undefined {
     if (!this.indexOf) return undefined;
-    return [...(this.byField.get(value) ?? [])].sort();
+    return [...(this.byField.get(entry) ?? [])].sort();
   }
 
   /** Index of the first key >= `key`. */
@@ -265,7 +271,7 @@ export class Store {
       byResource.set(id, entry);
     }
     for (const [id, { def, objs }] of byResource) {
-      const table = new ResourceTable(def.group === '' ? INDEXED_FIELD[def.kind] : undefined);
+      const table = new ResourceTable(def.group === '' ? INDEXED_FIELDS[def.kind] : undefined);
       table.load(objs);
       this.tables.set(id, table);
     }
@@ -283,7 +289,7 @@ export class Store {
     let t = this.tables.get(id);
     if (!t) {
       const storage = this.storageDef(def);
-      t = new ResourceTable(storage.group === '' ? INDEXED_FIELD[storage.kind] : undefined);
+      t = new ResourceTable(storage.group === '' ? INDEXED_FIELDS[storage.kind] : undefined);
       this.tables.set(id, t);
     }
     return t;
@@ -307,8 +313,8 @@ export class Store {
   }
 
   /**
-   * Like `range`, but only objects whose indexed field (events: `involvedObject.name`) equals
-   * `value`; undefined when the resource has no index (the caller scans instead).
+   * Like `range`, but only objects with the index entry `value` (events: `name=…` or `kind=…`);
+   * undefined when the resource has no index (the caller scans instead).
    */
   rangeWhere(
     def: ResourceDef,
