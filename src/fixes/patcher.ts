@@ -11,7 +11,7 @@
 import type { KubeObject } from '../domain/k8s.js';
 import type { Fix, ResourceRef } from '../domain/result.js';
 
-type K8s = typeof import('@kubernetes/client-node');
+import { type ClientNodeOptions, type K8s, loadClientNode } from '../kube/client-node-runtime.js';
 
 /** The field manager every Causa write carries (shown in `managedFields`). */
 export const FIELD_MANAGER = 'causa';
@@ -210,37 +210,15 @@ export function classifyStatus(
   }
 }
 
-export interface ClientNodePatcherOptions {
-  kubeconfig?: string;
-  context?: string;
-  /** Per-call timeout (default 10 s). */
-  timeoutMs?: number;
-}
+export type ClientNodePatcherOptions = ClientNodeOptions;
 
 // biome-ignore lint/suspicious/noExplicitAny: generated API classes are addressed by method name
 type AnyApi = Record<string, (param: any, options?: any) => Promise<any>>;
 
 /** A KubePatcher over @kubernetes/client-node 1.4 (loaded lazily, like the reader). */
 export async function createClientNodePatcher(opts: ClientNodePatcherOptions = {}): Promise<KubePatcher> {
-  const k8s: K8s = await import('@kubernetes/client-node');
-  const { of } = (await import(
-    // biome-ignore lint/suspicious/noExplicitAny: deep import of the client's Observable helper
-    '@kubernetes/client-node/dist/gen/rxjsStub.js' as any
-  )) as { of: (v: unknown) => unknown };
-  const { ObjectSerializer } = (await import(
-    // biome-ignore lint/suspicious/noExplicitAny: the wire serializer is not re-exported by the package index
-    '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js' as any
-  )) as { ObjectSerializer: { serialize(data: unknown, type: string): unknown } };
-  const kc = new k8s.KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  if (opts.context) {
-    if (!kc.getContextObject(opts.context)) throw new Error(`context "${opts.context}" not found in kubeconfig`);
-    kc.setCurrentContext(opts.context);
-  }
-  const server = kc.getCurrentCluster()?.server ?? 'unknown';
-  const context = kc.getCurrentContext() || null;
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const rt = await loadClientNode(opts);
+  const { k8s, kc, server, context, timeoutMs } = rt;
   const apis: Record<ApiName, AnyApi> = {
     core: kc.makeApiClient(k8s.CoreV1Api) as unknown as AnyApi,
     apps: kc.makeApiClient(k8s.AppsV1Api) as unknown as AnyApi,
@@ -249,19 +227,7 @@ export async function createClientNodePatcher(opts: ClientNodePatcherOptions = {
     policy: kc.makeApiClient(k8s.PolicyV1Api) as unknown as AnyApi,
     networking: kc.makeApiClient(k8s.NetworkingV1Api) as unknown as AnyApi,
   };
-  // Bounds every request; `setHeaderOptions` appends the Content-Type middleware after this one.
-  const timeout = () => ({
-    middleware: [
-      {
-        pre: (ctx: { setSignal(s: AbortSignal): void }) => {
-          ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          return of(ctx);
-        },
-        post: (ctx: unknown) => of(ctx),
-      },
-    ],
-    middlewareMergeStrategy: 'append' as const,
-  });
+  const timeout = () => rt.callOptions();
 
   const fail = (err: unknown, verb: 'get' | 'patch', ref: ResourceRef): PatchFailure => {
     if (err instanceof k8s.ApiException) {
@@ -313,7 +279,7 @@ export async function createClientNodePatcher(opts: ClientNodePatcherOptions = {
       const fn = api[method];
       if (!fn) throw new Error(`no method ${method}`);
       const obj = await fn.call(api, param, options);
-      const wire = ObjectSerializer.serialize(obj, spec.type) as KubeObject;
+      const wire = rt.toWire(obj, spec.type);
       return { ok: true, object: { apiVersion: spec.apiVersion, kind: ref.kind, ...wire } };
     } catch (err) {
       return { ok: false, failure: fail(err, verb, ref) };

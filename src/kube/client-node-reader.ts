@@ -3,6 +3,7 @@
  * wire form with the client's own ObjectSerializer so the engine sees what the API server sent.
  */
 import type { KubeObject } from '../domain/k8s.js';
+import { type ClientNodeOptions, loadClientNode } from './client-node-runtime.js';
 import {
   KubeApiError,
   type KubeFailureKind,
@@ -12,8 +13,6 @@ import {
   type LogOptions,
   type Resource,
 } from './reader.js';
-
-type K8s = typeof import('@kubernetes/client-node');
 
 interface ResourceSpec {
   api: 'core' | 'apps' | 'batch' | 'autoscaling' | 'policy' | 'storage' | 'discovery' | 'networking' | 'scheduling';
@@ -139,14 +138,7 @@ const SPECS: Record<Resource, ResourceSpec> = {
 
 const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
-export interface ClientNodeReaderOptions {
-  /** Path to a kubeconfig; default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
-  kubeconfig?: string;
-  /** Context to use (default: the kubeconfig's current context). */
-  context?: string;
-  /** Per-call timeout (default 10 s). */
-  timeoutMs?: number;
-}
+export type ClientNodeReaderOptions = ClientNodeOptions;
 
 export interface ClusterInfo {
   server: string;
@@ -159,50 +151,10 @@ type AnyApi = Record<string, (param: any, options?: any) => Promise<any>>;
 
 /** Creates a reader; throws KubeApiError('unreachable') for unusable kubeconfigs. */
 export async function createClientNodeReader(opts: ClientNodeReaderOptions = {}): Promise<KubeReader & ClusterInfo> {
-  const k8s: K8s = await import('@kubernetes/client-node');
-  const { of } = (await import(
-    // biome-ignore lint/suspicious/noExplicitAny: deep import of the client's Observable helper
-    '@kubernetes/client-node/dist/gen/rxjsStub.js' as any
-  )) as { of: (v: unknown) => unknown };
-  const { ObjectSerializer } = (await import(
-    // biome-ignore lint/suspicious/noExplicitAny: the wire serializer is not re-exported by the package index
-    '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js' as any
-  )) as { ObjectSerializer: { serialize(data: unknown, type: string): unknown } };
-  const kc = new k8s.KubeConfig();
-  try {
-    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (err) {
-    throw new KubeApiError(
-      'unreachable',
-      null,
-      'load',
-      'kubeconfig',
-      null,
-      `cannot read kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(err as Error).message}`,
-      '',
-    );
-  }
-  if (opts.context) {
-    if (!kc.getContextObject(opts.context)) {
-      const known = kc.getContexts().map((c) => c.name);
-      throw new KubeApiError(
-        'unreachable',
-        null,
-        'load',
-        'kubeconfig',
-        null,
-        `context "${opts.context}" not found in kubeconfig (contexts: ${known.join(', ') || 'none'})`,
-        '',
-      );
-    }
-    kc.setCurrentContext(opts.context);
-  }
-  const cluster = kc.getCurrentCluster();
-  const server = cluster?.server ?? 'unknown';
-  const contextName = kc.getCurrentContext() || null;
-  const defaultNamespace = (contextName && kc.getContextObject(contextName)?.namespace) || 'default';
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const rt = await loadClientNode(opts);
+  const { k8s, kc, server, timeoutMs } = rt;
+  const contextName = rt.context;
+  const defaultNamespace = rt.defaultNamespace;
 
   const apis: Record<ResourceSpec['api'], AnyApi> = {
     core: kc.makeApiClient(k8s.CoreV1Api) as unknown as AnyApi,
@@ -216,22 +168,8 @@ export async function createClientNodeReader(opts: ClientNodeReaderOptions = {})
     scheduling: kc.makeApiClient(k8s.SchedulingV1Api) as unknown as AnyApi,
   };
 
-  // A middleware that bounds every request with a timeout signal.
-  const timeoutOptions = (accept?: string) => ({
-    middleware: [
-      {
-        pre: (ctx: { setSignal(s: AbortSignal): void; setHeaderParam(k: string, v: string): void }) => {
-          ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          if (accept) ctx.setHeaderParam('Accept', accept);
-          return of(ctx);
-        },
-        post: (ctx: unknown) => of(ctx),
-      },
-    ],
-    middlewareMergeStrategy: 'append',
-  });
-
-  const toWire = (data: unknown, type: string): KubeObject => ObjectSerializer.serialize(data, type) as KubeObject;
+  const timeoutOptions = rt.callOptions;
+  const toWire = rt.toWire;
 
   const fail = (err: unknown, verb: string, resource: string, namespace: string | null): KubeApiError => {
     if (err instanceof k8s.ApiException) {
