@@ -2,13 +2,18 @@
 import { createPagerDutyIntake } from './bot/pagerduty.js';
 import { startBot } from './bot/start.js';
 import { ConfigError, EX_CONFIG, loadConfig } from './config/load.js';
+import { type LeaderElectionConfig, leaderElectionFromEnv } from './ha/config.js';
+import { createLeaderElector, LeaderElectionError, type LeaderElector } from './ha/leader.js';
+import { startStandbyServer } from './ha/standby.js';
 import { createLogger } from './log.js';
 import { MigrationError } from './store/errors.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
+  let election: LeaderElectionConfig | null;
   try {
     config = loadConfig(process.env);
+    election = leaderElectionFromEnv(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`causa: configuration error: ${err.message}\n`);
@@ -18,6 +23,42 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.env.LOG_LEVEL);
   const pagerduty = createPagerDutyIntake(config.env);
+  // HA (opt-in): only the Lease holder connects to Slack and runs the PagerDuty worker/poller.
+  // Followers answer /healthz 200 and /readyz 503 on PORT until they win the Lease.
+  let elector: LeaderElector | null = null;
+  if (election) {
+    elector = createLeaderElector({
+      ...election,
+      ...(config.env.KUBECONFIG ? { kubeconfig: config.env.KUBECONFIG.split(':')[0]! } : {}),
+      log,
+    });
+    const standby = await startStandbyServer(config.env.PORT, election.identity);
+    const stopStandby = async (signal: string) => {
+      log.info('shutting down', { signal, role: 'standby' });
+      await elector?.stop();
+      await standby.close();
+      process.exit(0);
+    };
+    const onSigint = () => void stopStandby('SIGINT');
+    const onSigterm = () => void stopStandby('SIGTERM');
+    process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigterm);
+    log.info('waiting for leadership', {
+      lease: `${election.namespace}/${election.name}`,
+      identity: election.identity,
+    });
+    try {
+      await elector.start();
+    } catch (err) {
+      if (!(err instanceof LeaderElectionError)) throw err;
+      process.stderr.write(`causa: leader election: ${err.message}\n`);
+      process.exit(EX_CONFIG);
+    }
+    await elector.whenLeader();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    await standby.close();
+  }
   let bot: Awaited<ReturnType<typeof startBot>>;
   try {
     bot = await startBot({ env: config.env, config: config.file, log, routes: pagerduty.routes });
@@ -35,12 +76,35 @@ async function main(): Promise<void> {
     throw err;
   }
   pagerduty.start(bot.deps);
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info('shutting down', { signal });
     await pagerduty.stop();
     await bot.stop();
+    await elector?.stop(); // releases the Lease so a standby replica takes over at once
     process.exit(0);
   };
+  if (elector && election) {
+    const renewEveryMs = election.renewEveryMs;
+    const onLeadership = (leader: boolean) => {
+      if (leader || stopping) return;
+      // Stepped down before the Lease expires: stop posting now; Kubernetes restarts the pod as a standby.
+      stopping = true;
+      log.warn('leadership lost: stopping Slack and PagerDuty, then exiting');
+      const bounded = Promise.race([
+        (async () => {
+          await pagerduty.stop();
+          await bot.stop();
+        })(),
+        new Promise((r) => setTimeout(r, renewEveryMs).unref()),
+      ]);
+      void bounded.finally(() => process.exit(0));
+    };
+    elector.onChange(onLeadership);
+    if (!elector.isLeader()) onLeadership(false); // lost while the bot was starting
+  }
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
