@@ -215,3 +215,52 @@ describe('PagerDuty incidents open Slack threads', () => {
     );
   });
 });
+
+describe('PagerDuty poller (no webhook)', () => {
+  test('triggered incidents of routed services are found by polling and get one thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'causa-pdpoll-'));
+    const kube = await startKubeSimulator({ scenario: loadScenario(join(SCENARIOS, 'seed-payments-redis-spot.yaml')) });
+    kube.writeKubeconfig(join(dir, 'kubeconfig'));
+    const slack = await startSlackSimulator();
+    const pd = await startPagerDutySimulator();
+    const inc = pd.addIncident({
+      title: 'payments-service CrashLoopBackOff',
+      service: 'PAYMENTS01',
+      alerts: [SEED_ALERT],
+    });
+    pd.addIncident({ title: 'not ours', service: 'POTHER1', alerts: [] });
+    const env = EnvSchema.parse({
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_APP_TOKEN: slack.appToken,
+      SLACK_API_URL: slack.apiUrl,
+      KUBECONFIG: join(dir, 'kubeconfig'),
+      CAUSA_DB: join(dir, 'causa.db'),
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      PAGERDUTY_API_TOKEN: pd.token,
+      PAGERDUTY_API_URL: pd.url,
+    });
+    const config = FileConfigSchema.parse({
+      routes: [{ pagerdutyService: 'PAYMENTS01', channel: CH, namespace: 'production' }],
+      pagerduty: { poll: { enabled: true, intervalSeconds: 15 } },
+    });
+    const intake = createPagerDutyIntake(env);
+    const bot = await startBot({ env, config, log: silentLogger, minEditIntervalMs: 30, routes: intake.routes });
+    try {
+      intake.start(bot.deps);
+      const parent = await slack.waitFor(
+        () => slack.messages(CH).find((m) => m.threadTs === null && /Root cause found/.test(m.text)),
+        20_000,
+      );
+      assert.match(JSON.stringify(parent.blocks), new RegExp(`#${inc.incident_number}`));
+      const listCall = pd.requests.find((r) => r.method === 'GET' && r.path === '/incidents');
+      assert.deepEqual(listCall?.query['service_ids[]'], ['PAYMENTS01'], 'only routed services are polled');
+      assert.equal(slack.messages().filter((m) => m.threadTs === null && m.botId).length, 1);
+    } finally {
+      await intake.stop();
+      await bot.stop();
+      await Promise.all([slack.close(), pd.close(), kube.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
