@@ -208,6 +208,11 @@ export function resolvePort(port: number | string | undefined, c: Container | nu
 const ERROR_LINE =
   /\b(error|fatal|panic|exception|traceback|missing|undefined|not set|not defined|invalid|cannot|can't|could not|failed|unknown flag|no such|refused|denied|required)\b/i;
 
+/** Does a log line look like an error report? */
+export function isErrorLine(line: string): boolean {
+  return ERROR_LINE.test(line);
+}
+
 /** The last error-looking line of a container's log among its last 25 lines (previous run preferred). */
 export function errorLine(
   logs: readonly LogFacts[],

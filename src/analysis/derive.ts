@@ -5,7 +5,15 @@
 import type { DependencyFacts, Ev, Facts, LogFacts, NodeFacts, Revision } from '../domain/facts.js';
 import type { Container, Pod, PodTemplate } from '../domain/k8s.js';
 import type { Evidence } from '../domain/result.js';
-import { type ContainerView, isActive, isFailedRun, lastTransition, type PodView, podView } from './containers.js';
+import {
+  type ContainerView,
+  isActive,
+  isErrorLine,
+  isFailedRun,
+  lastTransition,
+  type PodView,
+  podView,
+} from './containers.js';
 import { list, plural, podRef, ref, workloadRef } from './format.js';
 import { type ProbeFailure, type ProbeKill, parseProbeEvent, parseProbeKill, stripCombined } from './probes.js';
 import { clock, earliest, hhmm, human, iso, latest, ms, parseLogTime, parseLogTimeIso } from './time.js';
@@ -125,12 +133,27 @@ export interface DependencyLogHit {
   last: boolean;
 }
 
+/** The dependency's own controller was scaled down to zero (its Service is empty because of it). */
+export interface DependencyScaleDown {
+  kind: string;
+  name: string;
+  namespace: string;
+  time: string;
+  /** Replicas before (from the scaling event) and desired now. */
+  from: number | null;
+  replicas: number | null;
+  /** The event that shows it (`Scaled down replica set db-7c9 from 1 to 0`). */
+  message: string;
+}
+
 export interface DependencyView {
   dep: DependencyFacts;
   /** Service name (or host when there is no Service). */
   name: string;
   ref: string;
   disruption: DependencyDisruption | null;
+  /** Empty Service because its controller was scaled to 0 in the window. */
+  scaledDown: DependencyScaleDown | null;
   /** Endpoints exist and none is ready now. */
   downNow: boolean;
   logHits: DependencyLogHit[];
@@ -142,8 +165,30 @@ export interface FailureSign {
   text: string;
 }
 
+/**
+ * The target failed inside the window but is healthy now and has been quiet for a while: every
+ * replica Ready, no failure event, no container exit and no error in the current logs since.
+ */
+export interface RecoveredEpisode {
+  /** Last failure sign (event or container exit) of the episode. */
+  lastFailure: string;
+  /** First failure sign of the episode in the window. */
+  firstFailure: string | null;
+  /** When the target was whole again (last restarted container up / last pod Ready). */
+  stableSince: string;
+  quietMs: number;
+  /** Container restarts during the episode. */
+  restarts: number;
+  /** `3 containers restarted (exit 1), BackOff ×39` */
+  what: string;
+  /** `BackOff ×39, Unhealthy ×15` (empty when only container exits were seen). */
+  events: string;
+}
+
 export interface Health {
   healthy: boolean;
+  /** Not healthy in the window, but recovered and quiet since (a past blip): null otherwise. */
+  recovered: RecoveredEpisode | null;
   podsTotal: number;
   podsReady: number;
   desired: number | null;
@@ -424,15 +469,18 @@ function containerDiff(a: Container | undefined, b: Container | undefined, name:
     .filter((k) => envA.get(k) !== envB.get(k))
     .map((k) => (envA.has(k) ? (envB.has(k) ? `${k} changed` : `${k} removed`) : `${k} added`));
   if (envChanged.length > 0) out.push(`env ${name}: ${list(envChanged, 4)}`);
-  for (const key of [
-    'command',
-    'args',
-    'envFrom',
-    'resources',
-    'livenessProbe',
-    'readinessProbe',
-    'startupProbe',
-  ] as const) {
+  // Arguments by flag name only (values may carry secrets): `args api changed (+-enable-tracing, −-v)`.
+  for (const key of ['command', 'args'] as const) {
+    const x = a[key] ?? [];
+    const y = b[key] ?? [];
+    if (JSON.stringify(x) === JSON.stringify(y)) continue;
+    const flag = (t: string) => t.replace(/=.*$/s, '=…');
+    const added = y.filter((t) => !x.includes(t)).map(flag);
+    const removed = x.filter((t) => !y.includes(t)).map(flag);
+    const detail = [...added.map((t) => `+${t}`), ...removed.map((t) => `−${t}`)];
+    out.push(`${key} ${name} changed${detail.length > 0 && detail.length <= 4 ? ` (${detail.join(', ')})` : ''}`);
+  }
+  for (const key of ['envFrom', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
     if (JSON.stringify(a[key] ?? null) !== JSON.stringify(b[key] ?? null)) out.push(`${key} ${name} changed`);
   }
   return out;
@@ -774,13 +822,54 @@ function dependencyView(
     name,
     ref: ref(ns, 'Service', name),
     disruption: best,
+    scaledDown: scaledDownOf(facts, dep, since, now),
     downNow: dep.endpoints.exists && dep.endpoints.ready === 0,
     logHits: dependencyLogHits(dep, targetLogs, year),
   };
 }
 
+/** `took 2900 ms`, `duration=5.41s`, JSON `"took":"1.945s"` (not `expected-duration`, a budget). */
+/** `Scaled up replica set web-5d8 from 3 to 5` / `… to 5 from 3` (1.30+) / `… to 5` (older). */
+export function parseScaling(message: string): { up: boolean; rs: string; from: number | null; to: number } | null {
+  const m = /^Scaled (up|down) replica set (\S+) (?:from (\d+) to (\d+)|to (\d+)(?: from (\d+))?)/.exec(message);
+  if (!m) return null;
+  const to = Number(m[4] ?? m[5]);
+  const from = m[3] ?? m[6];
+  return { up: m[1] === 'up', rs: m[2] ?? '', from: from === undefined ? null : Number(from), to };
+}
+
+/**
+ * The dependency's controller scaled to zero in the window: a Deployment's `ScalingReplicaSet … to 0`,
+ * or a StatefulSet at 0 replicas that deleted its pods (`SuccessfulDelete`). Only for an empty
+ * Service whose controller wants 0 replicas now.
+ */
+function scaledDownOf(facts: Facts, dep: DependencyFacts, since: number, now: number): DependencyScaleDown | null {
+  const b = dep.backing;
+  if (!b || dep.pods.length > 0 || (b.replicas !== null && b.replicas > 0)) return null;
+  const mine = facts.events
+    .filter(
+      (e) =>
+        e.kind === b.kind &&
+        e.object === b.name &&
+        (e.objectNamespace ?? e.namespace) === b.namespace &&
+        (ms(evTime(e)) ?? 0) >= since &&
+        (ms(evTime(e)) ?? 0) <= now,
+    )
+    .sort((a, c) => (ms(evTime(c)) ?? 0) - (ms(evTime(a)) ?? 0));
+  for (const e of mine) {
+    const s = e.reason === 'ScalingReplicaSet' ? parseScaling(e.message) : null;
+    if (s && !s.up && s.to === 0) {
+      return { ...b, time: evTime(e), from: s.from, replicas: b.replicas, message: e.message };
+    }
+    if (b.kind === 'StatefulSet' && e.reason === 'SuccessfulDelete' && b.replicas === 0) {
+      return { ...b, time: evTime(e), from: null, replicas: b.replicas, message: e.message };
+    }
+  }
+  return null;
+}
+
 export const DURATION_RE =
-  /\b(?:took|duration|latency|response[_ ]time)[=:]?\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds)\b/i;
+  /(?<![\w-])(?:took|duration|latency|response[_ ]time)"?\s*[=:]?\s*"?(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds)\b/i;
 
 /** A request duration written in a log line (`took 2900 ms`, `duration=5.41s`), in seconds. */
 export function durationIn(line: string): number | null {
@@ -790,12 +879,13 @@ export function durationIn(line: string): number | null {
   return m[2]!.toLowerCase() === 'ms' ? v / 1000 : v;
 }
 
-/** The slowest logged request (optionally only lines naming `path`), ignoring implausible values. */
-export function slowest(logs: readonly LogFacts[], path: string | null, now: string): Latency | null {
+/** The slowest logged request (optionally only lines naming `path` / matching it), ignoring implausible values. */
+export function slowest(logs: readonly LogFacts[], path: string | RegExp | null, now: string): Latency | null {
   let best: Latency | null = null;
   for (const l of logs) {
     for (const line of l.lines) {
-      if (path && !line.includes(path)) continue;
+      if (typeof path === 'string' && !line.includes(path)) continue;
+      if (path instanceof RegExp && !path.test(line)) continue;
       const s = durationIn(line);
       if (s === null || s <= 0 || s > 300) continue;
       if (!best || s > best.seconds) {
@@ -826,7 +916,9 @@ function dependencyLogHits(dep: DependencyFacts, logs: LogFacts[], year: number)
     lines.forEach((line, i) => {
       const lower = line.toLowerCase();
       if (!tokens.some((t) => lower.includes(t.toLowerCase()))) return;
-      const kind = ERR_RE.test(line) ? 'error' : WAIT_RE.test(line) ? 'waiting' : null;
+      // Judge values, not setting names: `dial-timeout=3s` in a config dump is no timeout.
+      const words = line.replace(/[\w.-]+=(?=\S)/g, '');
+      const kind = ERR_RE.test(words) ? 'error' : WAIT_RE.test(words) ? 'waiting' : null;
       if (!kind) return;
       hits.push({
         pod: l.pod,
@@ -912,6 +1004,49 @@ function health(
     evicted.length === 0;
   const w = workloadRef(facts);
   const evidence: Evidence[] = [];
+  const recovered = healthy
+    ? null
+    : recoveryOf(facts, pods, restarted, failures, {
+        whole:
+          replicasOk &&
+          running.length > 0 &&
+          running.length === ready.length &&
+          evicted.length === 0 &&
+          waiting.size === 0 &&
+          pending.length === 0,
+        since,
+        now,
+      });
+  if (recovered) {
+    const readyPods = `${ready.length}/${desired ?? running.length} pods Ready now`;
+    evidence.push({
+      kind: 'status',
+      ref: w,
+      time: facts.now,
+      text: `${readyPods}, whole again since ${clock(recovered.stableSince, facts.now)} (${human(recovered.quietMs)} ago)`,
+    });
+    evidence.push({
+      kind: 'status',
+      ref: w,
+      time: recovered.stableSince,
+      text: `no container restart since ${clock(recovered.stableSince, facts.now)}: restart counts stable (${plural(totalRestarts, 'restart')} in total, ${plural(recovered.restarts, 'container')} restarted between ${clock(recovered.firstFailure, facts.now)} and ${clock(recovered.lastFailure, facts.now)})`,
+    });
+    evidence.push({
+      kind: 'event',
+      ref: w,
+      time: recovered.lastFailure,
+      text: `no failure event about the pods or their owners since ${clock(recovered.lastFailure, facts.now)}${recovered.events ? ` (before: ${recovered.events})` : ''}`,
+    });
+    const clean = cleanCurrentLog(facts.logs, restarted, recovered.stableSince, now);
+    if (clean) {
+      evidence.push({
+        kind: 'log',
+        ref: podRef(clean.namespace, clean.pod),
+        time: null,
+        text: `current log of ${clean.pod}/${clean.container} shows no error since it came back (last line: "${clean.line.length > 120 ? `${clean.line.slice(0, 119)}…` : clean.line}")`,
+      });
+    }
+  }
   if (healthy) {
     evidence.push({
       kind: 'status',
@@ -944,6 +1079,7 @@ function health(
   }
   return {
     healthy,
+    recovered,
     podsTotal: running.length,
     podsReady: ready.length,
     desired,
@@ -952,6 +1088,87 @@ function health(
     symptoms,
     evidence,
   };
+}
+
+/** Quiet time after which a failure episode of a target that is whole again counts as resolved. */
+export const RECOVERY_QUIET_MS = 30 * 60_000;
+
+function recoveryOf(
+  facts: Facts,
+  pods: PodView[],
+  restarted: ContainerView[],
+  failures: Ev[],
+  o: { whole: boolean; since: number; now: number },
+): RecoveredEpisode | null {
+  if (!o.whole || (restarted.length === 0 && failures.length === 0)) return null;
+  // Still crashing or not started: a container that is not running now is no recovery.
+  if (restarted.some((c) => c.runningSince === null)) return null;
+  const lastFailure = latest([...failures.map((e) => e.last), ...restarted.map((c) => c.last?.finishedAt)]);
+  const firstFailure = earliest([
+    ...failures.map(evTime),
+    ...restarted.map((c) => c.last?.finishedAt).filter((t) => (ms(t) ?? 0) >= o.since),
+  ]);
+  // Whole again: the last restarted container up and every pod that changed Ready in the window Ready.
+  const stableSince = latest([
+    lastFailure,
+    ...restarted.map((c) => c.runningSince),
+    ...pods.filter((p) => isActive(p) && (ms(p.readySince) ?? 0) >= o.since).map((p) => p.readySince),
+  ]);
+  const stable = ms(stableSince);
+  if (!lastFailure || !stableSince || stable === null || o.now - stable < RECOVERY_QUIET_MS) return null;
+  // The current run must look healthy: no error in the current log since it came back.
+  for (const c of restarted) {
+    const cur = facts.logs.find((l) => l.pod === c.pod && l.container === c.name && !l.previous && l.lines.length > 0);
+    if (cur && recentLines(cur, stable, o.now).some(isErrorLine)) return null;
+  }
+  const byReason = new Map<string, number>();
+  for (const e of failures) byReason.set(e.reason, (byReason.get(e.reason) ?? 0) + e.count);
+  const codes = [...new Set(restarted.map((c) => c.last?.exitCode).filter((x) => x !== null && x !== undefined))];
+  const events = [...byReason.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 3)
+    .map(([r, n]) => `${r} ×${n}`);
+  const parts = [
+    ...(restarted.length > 0
+      ? [`${plural(restarted.length, 'container')} restarted${codes.length > 0 ? ` (exit ${codes.join('/')})` : ''}`]
+      : []),
+    ...events,
+  ];
+  return {
+    lastFailure,
+    firstFailure,
+    stableSince,
+    quietMs: o.now - stable,
+    restarts: restarted.length,
+    what: parts.join(', '),
+    events: events.join(', '),
+  };
+}
+
+/** Lines of a log written after `from` (all timed lines), or its last 10 lines when they carry no time. */
+function recentLines(log: LogFacts, from: number, now: number): string[] {
+  const year = new Date(now).getUTCFullYear();
+  const timed = log.lines.map((line) => ({ line, t: parseLogTime(line, year) }));
+  if (timed.some((x) => x.t !== null)) return timed.filter((x) => x.t !== null && x.t >= from).map((x) => x.line);
+  return log.lines.slice(-10);
+}
+
+/** The current log of a restarted container, error-free since `from`, with its last line. */
+function cleanCurrentLog(
+  logs: readonly LogFacts[],
+  restarted: readonly ContainerView[],
+  from: string,
+  now: number,
+): { pod: string; namespace: string; container: string; line: string } | null {
+  const f = ms(from) ?? 0;
+  for (const c of restarted) {
+    const cur = logs.find((l) => l.pod === c.pod && l.container === c.name && !l.previous && l.lines.length > 0);
+    if (!cur) continue;
+    const recent = recentLines(cur, f, now);
+    if (recent.length === 0 || recent.some(isErrorLine)) continue;
+    return { pod: cur.pod, namespace: cur.namespace, container: cur.container, line: recent[recent.length - 1]! };
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------

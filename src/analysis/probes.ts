@@ -7,7 +7,11 @@ import { containerPatch, roundUp, workloadFix } from './format.js';
 import { human } from './time.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
-export type ProbeMode = 'timeout' | 'refused' | 'status' | 'reset' | 'exec' | 'errored' | 'other';
+/**
+ * How a probe failed. `unhealthy`: the endpoint answered that it is not healthy without an HTTP code
+ * (gRPC health `NOT_SERVING` / `SERVICE_UNKNOWN`): the app's own verdict, like an HTTP 5xx.
+ */
+export type ProbeMode = 'timeout' | 'refused' | 'status' | 'unhealthy' | 'reset' | 'exec' | 'errored' | 'other';
 
 export interface ProbeFailure {
   pod: string;
@@ -17,6 +21,8 @@ export interface ProbeFailure {
   mode: ProbeMode;
   /** HTTP status code for `status`. */
   status: number | null;
+  /** gRPC health status for `unhealthy` (`NOT_SERVING`). */
+  grpcStatus: string | null;
   url: string | null;
   host: string | null;
   port: number | null;
@@ -61,13 +67,21 @@ export function parseProbeEvent(ev: Ev): ProbeFailure | null {
   let mode: ProbeMode = 'other';
   let status: number | null = null;
   const sm = /statuscode:\s*(\d{3})/.exec(body);
+  // kubelet's gRPC prober: `service unhealthy (responded with "NOT_SERVING")`,
+  // `timeout: health rpc did not complete within 1s`, `timeout: failed to connect service ":9090" within 1s: …`,
+  // `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): …`.
+  const gm = /^service unhealthy \(responded with "?([A-Z_]+)"?\)/.exec(body);
+  const grpcStatus = gm ? gm[1]! : null;
   if (m[2] === 'errored') mode = 'errored';
   else if (sm) {
     mode = 'status';
     status = Number(sm[1]);
-  } else if (/context deadline exceeded|Client\.Timeout|i\/o timeout|timed out|timeout/i.test(body)) mode = 'timeout';
+  } else if (gm) mode = 'unhealthy';
+  else if (/context deadline exceeded|Client\.Timeout|i\/o timeout|timed out|timeout/i.test(body)) mode = 'timeout';
   else if (/connection refused/i.test(body)) mode = 'refused';
   else if (/connection reset|EOF|broken pipe/i.test(body)) mode = 'reset';
+  else if (/^error: (this server does not implement the grpc health protocol|health rpc probe failed)/i.test(body))
+    mode = 'other';
   else if (!/^(Get|Head|Post) "|dial tcp/.test(body)) mode = 'exec';
   let url: string | null = null;
   let host: string | null = null;
@@ -97,6 +111,7 @@ export function parseProbeEvent(ev: Ev): ProbeFailure | null {
     probe,
     mode,
     status,
+    grpcStatus,
     url,
     host,
     port,
@@ -108,6 +123,16 @@ export function parseProbeEvent(ev: Ev): ProbeFailure | null {
     last: ev.last,
     ev,
   };
+}
+
+/** The probed endpoint answered that it is unhealthy (HTTP 5xx, gRPC NOT_SERVING): the app's own verdict. */
+export function answeredUnhealthy(f: ProbeFailure): boolean {
+  return (f.mode === 'status' && (f.status ?? 0) >= 500) || f.mode === 'unhealthy';
+}
+
+/** `HTTP 503` / `NOT_SERVING` for an unhealthy answer. */
+export function answerLabel(f: ProbeFailure): string {
+  return f.mode === 'status' ? `HTTP ${f.status}` : (f.grpcStatus ?? 'unhealthy');
 }
 
 /** Parse a kubelet `Killing` event caused by a probe (`Container api failed liveness probe, will be restarted`). */
@@ -204,15 +229,17 @@ export function describeMode(failures: readonly ProbeFailure[]): string {
     const key =
       f.mode === 'status'
         ? `HTTP ${f.status}`
-        : f.mode === 'timeout'
-          ? 'timeouts'
-          : f.mode === 'refused'
-            ? 'connection refused'
-            : f.mode === 'reset'
-              ? 'connection reset'
-              : f.mode === 'exec'
-                ? 'command failed'
-                : f.mode;
+        : f.mode === 'unhealthy'
+          ? (f.grpcStatus ?? 'unhealthy')
+          : f.mode === 'timeout'
+            ? 'timeouts'
+            : f.mode === 'refused'
+              ? 'connection refused'
+              : f.mode === 'reset'
+                ? 'connection reset'
+                : f.mode === 'exec'
+                  ? 'command failed'
+                  : f.mode;
     modes.set(key, (modes.get(key) ?? 0) + f.count);
   }
   return [...modes.entries()]

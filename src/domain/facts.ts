@@ -90,6 +90,11 @@ export interface NodeFacts {
   labels: Record<string, string>;
   /** Pods we care about that ran there (names), from pod specs and Scheduled events. */
   pods: string[];
+  /**
+   * Every pod running on the node now (all namespaces), read only for a node under memory pressure
+   * that evicted or hosts the target's pods: where the consumer that starved the node is found.
+   */
+  residents?: Pod[];
 }
 
 export interface LogFacts {
@@ -124,6 +129,12 @@ export interface DependencyFacts {
   endpoints: { ready: number; notReady: number; exists: boolean };
   /** The pods backing the service (live), with their nodes. */
   pods: Pod[];
+  /**
+   * The controller whose pod template the Service selects, read only when the Service has no
+   * ready endpoints and no pod at all (why is it empty?): its kind, name and desired replicas now.
+   * Its events are in `Facts.events`.
+   */
+  backing?: { kind: string; name: string; namespace: string; replicas: number | null };
 }
 
 export interface ServiceFacts {

@@ -114,6 +114,20 @@ const CREATION: ReadonlySet<CauseId> = new Set<CauseId>([
   'image-pull-auth',
 ]);
 
+/**
+ * Causes that are still true while the target's pods look fine (saturation, budgets, routing,
+ * throttling, a failed Job): a recovered target does not retire them. Every other cause shows as
+ * failing pods, so once the target is whole and quiet again its match describes a past episode.
+ */
+const CURRENT_STATE: ReadonlySet<CauseId> = new Set<CauseId>([
+  'hpa-at-max',
+  'hpa-metrics-unavailable',
+  'pdb-blocking-disruption',
+  'service-no-endpoints',
+  'cpu-throttling',
+  'job-failed',
+]);
+
 /** Causes a gap could hide (`all` when it could hide anything, e.g. the target's events). */
 function hiddenBy(gap: EvidenceGap, facts: Facts): readonly CauseId[] | typeof ALL {
   const r = gap.resource.toLowerCase();
@@ -235,15 +249,29 @@ export function conclude(facts: Facts, rules: readonly Rule[] = defaultRules): C
     };
   }
   const { matches, ruledOut: rulesRuledOut } = evaluate(facts, derived, rules);
-  const ranked = rank(matches);
+  // A target that recovered and stayed quiet: matches about failing pods describe the past episode.
+  const rec = derived.health.recovered;
+  const past = rec ? rank(matches.filter((m) => !CURRENT_STATE.has(m.id))) : [];
+  const ranked = rank(rec ? matches.filter((m) => CURRENT_STATE.has(m.id)) : matches);
   const top = ranked[0] ?? null;
-  const hypotheses = ranked.map((m) => ({
-    id: m.id,
-    confidence: confidenceOf(m, ranked, facts, derived).level,
-    signals: m.signals.length,
-    summary: m.match.summary,
-  }));
-  const ruledOut = [...rulesRuledOut];
+  const hypotheses = [
+    ...ranked.map((m) => ({
+      id: m.id,
+      confidence: confidenceOf(m, ranked, facts, derived).level,
+      signals: m.signals.length,
+      summary: m.match.summary,
+    })),
+    ...past.map((m) => ({ id: m.id, confidence: 'low' as const, signals: m.signals.length, summary: m.match.summary })),
+  ];
+  const ruledOut = [...rulesRuledOut.filter((r) => !past.some((m) => m.id === r.id))];
+  if (rec) {
+    for (const m of past) {
+      ruledOut.push({
+        id: m.id,
+        reason: `explains a past episode only: the target recovered at ${clock(rec.stableSince, facts.now)} and has been stable for ${human(rec.quietMs)} (${m.match.summary})`,
+      });
+    }
+  }
   if (top) {
     for (const m of ranked.slice(1)) {
       if (explains(top, m) && !ruledOut.some((r) => r.id === m.id)) {
@@ -251,8 +279,8 @@ export function conclude(facts: Facts, rules: readonly Rule[] = defaultRules): C
       }
     }
   }
-  const timeline = buildTimeline(facts, derived, top);
-  if (!top) return { ...noMatch(facts, derived), hypotheses, ruledOut, timeline };
+  const timeline = buildTimeline(facts, derived, top ?? past[0] ?? null);
+  if (!top) return { ...noMatch(facts, derived, past[0] ?? null), hypotheses, ruledOut, timeline };
 
   const { level, cappedByGap } = confidenceOf(top, ranked, facts, derived);
   const gaps = facts.gaps.length > 0 ? gapNote(facts.gaps) : null;
@@ -282,11 +310,37 @@ export function conclude(facts: Facts, rules: readonly Rule[] = defaultRules): C
   };
 }
 
-function noMatch(facts: Facts, d: Derived): Pick<Conclusion, 'rootCause'> {
+function noMatch(facts: Facts, d: Derived, past: Scored | null): Pick<Conclusion, 'rootCause'> {
   const h = d.health;
   const target = targetKubectl(facts);
   const window = human(d.now - d.since);
   const gaps = facts.gaps.length > 0 ? gapNote(facts.gaps) : null;
+  const rec = h.recovered;
+  if (rec) {
+    // Healthy now after a failure episode in the window: say so, and what the episode looked like.
+    // At most medium: the episode's cause may come back.
+    const n = h.evidence.length;
+    const level: Confidence = n >= 2 && blockingGaps(null, facts, d).length === 0 ? 'medium' : 'low';
+    const episode = `${clock(rec.firstFailure, facts.now)}–${clock(rec.lastFailure, facts.now)}`;
+    return {
+      rootCause: {
+        id: 'no-issue-found',
+        summary:
+          `${target} is healthy now: it recovered at ${clock(rec.stableSince, facts.now)} from a failure episode (${episode}: ${rec.what}) and has been stable for ${human(rec.quietMs)}` +
+          (past ? `; the episode looked like ${past.id}: ${past.match.summary}` : '') +
+          (gaps ? `. ${gaps}` : '.'),
+        confidence: level,
+        signals: n,
+        trigger: null,
+        evidence: [...h.evidence, ...(past ? byTime(past.signals).slice(0, 2) : [])],
+        fix: null,
+        advice:
+          `Nothing is failing now; the alert likely refers to the episode at ${episode}. ` +
+          (past ? `If it recurs, look at ${past.id}: ${past.match.advice} ` : '') +
+          `Check whether the alert is still firing and rerun if it does.${gaps ? ` ${gaps}` : ''}`,
+      },
+    };
+  }
   if (h.healthy) {
     const blocking = blockingGaps(null, facts, d);
     const n = h.evidence.length;

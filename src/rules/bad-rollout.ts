@@ -3,11 +3,13 @@
  * fine) or never became available (ProgressDeadlineExceeded). Rollouts long before the first
  * failure with every pod on them since are ruled out.
  */
+import { errorLine } from '../analysis/containers.js';
 import { type Derived, rolloutExonerated } from '../analysis/derive.js';
 import {
   containerPatch,
   list,
   podRef,
+  quote,
   ref,
   signal,
   targetKubectl,
@@ -16,7 +18,8 @@ import {
 } from '../analysis/format.js';
 import { clock, human, ms } from '../analysis/time.js';
 import type { CauseId } from '../domain/causes.js';
-import type { Facts } from '../domain/facts.js';
+import type { Facts, Revision } from '../domain/facts.js';
+import type { Container, PodTemplate } from '../domain/k8s.js';
 import type { Evidence, Fix } from '../domain/result.js';
 import type { Rule, RuleOutcome } from './rule.js';
 
@@ -97,33 +100,89 @@ export const badRollout: Rule = {
     if (signals.length < 2) return null;
     const prev = r.previous;
     const undo = `kubectl -n ${ns} rollout undo ${targetKubectl(facts)}${prev ? ` --to-revision=${prev.revision}` : ''}`;
-    let fix: Fix | null = null;
-    // Only when images are the whole difference is restoring them an exact revert.
-    if (r.imageOnly && prev?.template?.spec) {
-      const entries = r.changes
-        .map((c) => /^image (\S+): (.+) → (.+)$/.exec(c))
-        .filter((m) => m !== null)
-        .map((m) => ({ name: m[1]!, fields: { image: m[2]! } }));
-      const init = new Set((prev.template.spec.initContainers ?? []).map((c) => c.name));
-      if (entries.length > 0) {
-        fix = workloadFix(
-          facts,
-          `restore the images of revision ${prev.revision}: ${list(entries.map((e) => `${e.name}=${e.fields.image}`))}`,
-          containerPatch(entries.map((e) => ({ ...e, init: init.has(e.name) }))),
-        );
-      }
-    }
+    const fix: Fix | null = prev ? revertFix(facts, prev, r.revision) : null;
     // Rules that name a concrete mechanism (probe port, missing Secret, OOM…) list bad-rollout as
     // their trigger instead; only the generic crash of the new build is this rule's symptom.
     const explains: CauseId[] = ['app-crash', 'service-no-endpoints'];
+    const manager = r.revision.template?.metadata?.labels?.['app.kubernetes.io/managed-by'] ?? null;
+    // What the new pods say when they fail (their own words, from the new revision's pods only).
+    let said = '';
+    for (const p of failingNew) {
+      for (const c of p.containers.filter((x) => !x.init)) {
+        const err = errorLine(facts.logs, p.name, c.name);
+        if (err) {
+          said = `; its pods fail with "${quote(err.line, 100)}"`;
+          break;
+        }
+      }
+      if (said) break;
+    }
     return {
       kind: 'match',
-      summary: `Rollout to revision ${r.revision.revision} of ${facts.target.workload?.metadata?.name ?? facts.target.name} broke it${changes}${r.progressDeadlineExceeded ? '; the rollout exceeded its progress deadline' : ''}`,
+      summary: `Rollout to revision ${r.revision.revision} of ${facts.target.workload?.metadata?.name ?? facts.target.name} broke it${changes}${r.progressDeadlineExceeded ? '; the rollout exceeded its progress deadline' : ''}${said}`,
       signals,
-      trigger: `rollout to revision ${r.revision.revision} at ${clock(r.createdAt, facts.now)}`,
+      trigger: `rollout to revision ${r.revision.revision} (${r.revision.kind} ${r.revision.name}) at ${clock(r.createdAt, facts.now)}`,
       fix,
-      advice: `Roll back: ${undo}; then fix the change (${r.changes.length > 0 ? list(r.changes, 3) : 'diff the pod templates of both revisions'}) before rolling forward.`,
+      advice: `Roll back: ${undo}${fix ? ' (the patch restores what changed in the containers)' : ''}; then fix the change (${r.changes.length > 0 ? list(r.changes, 3) : 'diff the pod templates of both revisions'}) before rolling forward.${manager ? ` The workload is managed by ${manager}: fix the change at its source too, or the next sync re-applies it.` : ''}`,
       explains,
     };
   },
 };
+
+const REVERTIBLE = ['image', 'command', 'args', 'env'] as const;
+
+/**
+ * A strategic patch that restores the previous revision's values, when the two pod templates
+ * differ only in image/command/args/env of the same containers, besides labels (anything else —
+ * resources, probes, volumes, annotations, added or removed containers — is left to
+ * `kubectl rollout undo`). Env entries merge by
+ * name: changed ones get their old value back, added ones are deleted, removed ones come back.
+ */
+export function revertFix(facts: Facts, prev: Revision, cur: Revision): Fix | null {
+  const a = prev.template;
+  const b = cur.template;
+  if (!a?.spec || !b?.spec) return null;
+  // Labels (chart version, pod-template-hash) do not change what runs; annotations can (sidecar
+  // injection, config checksums), so they must be equal.
+  const strip = (t: PodTemplate) => ({
+    spec: { ...t.spec, containers: [], initContainers: [] },
+    annotations: t.metadata?.annotations ?? {},
+  });
+  if (JSON.stringify(strip(a)) !== JSON.stringify(strip(b))) return null;
+  const entries: { name: string; fields: Record<string, unknown>; init?: boolean }[] = [];
+  const what: string[] = [];
+  for (const init of [false, true]) {
+    const xs = (init ? a.spec.initContainers : a.spec.containers) ?? [];
+    const ys = (init ? b.spec.initContainers : b.spec.containers) ?? [];
+    if (xs.map((c) => c.name).join('\0') !== ys.map((c) => c.name).join('\0')) return null;
+    for (const x of xs) {
+      const y = ys.find((c) => c.name === x.name)!;
+      const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])] as (keyof Container)[];
+      const changed = keys.filter((k) => JSON.stringify(x[k] ?? null) !== JSON.stringify(y[k] ?? null));
+      if (changed.length === 0) continue;
+      if (!changed.every((k) => (REVERTIBLE as readonly string[]).includes(k))) return null;
+      const fields: Record<string, unknown> = {};
+      for (const k of changed) {
+        if (k === 'env') {
+          const before = new Map((x.env ?? []).map((e) => [e.name, e]));
+          const after = new Map((y.env ?? []).map((e) => [e.name, e]));
+          const env: unknown[] = [];
+          for (const [n, e] of before) if (JSON.stringify(e) !== JSON.stringify(after.get(n))) env.push(e);
+          for (const n of after.keys()) if (!before.has(n)) env.push({ name: n, $patch: 'delete' });
+          fields.env = env;
+        } else {
+          // A field the previous revision did not set is removed (null deletes in a strategic merge).
+          fields[k] = x[k] ?? null;
+        }
+      }
+      entries.push({ name: x.name, fields, ...(init ? { init } : {}) });
+      what.push(`${changed.join('/')} of ${x.name}`);
+    }
+  }
+  if (entries.length === 0) return null;
+  return workloadFix(
+    facts,
+    `restore revision ${prev.revision}'s ${list(what, 4)} (the only differences from revision ${cur.revision})`,
+    containerPatch(entries),
+  );
+}

@@ -4,7 +4,7 @@
  */
 import type { Derived } from '../analysis/derive.js';
 import { list, podRef, quote, ref, signal } from '../analysis/format.js';
-import { ms, parseLogTimeIso } from '../analysis/time.js';
+import { clock, ms, parseLogTimeIso } from '../analysis/time.js';
 import type { Facts } from '../domain/facts.js';
 import type { KubeObject } from '../domain/k8s.js';
 import type { Evidence, Fix } from '../domain/result.js';
@@ -17,6 +17,9 @@ const DNS_RES: RegExp[] = [
   /could not resolve host:? ?(\S+)?/i,
   /(?:Temporary failure in name resolution|Name or service not known|NXDOMAIN|nodename nor servname provided)/i,
 ];
+
+/** The cluster DNS add-on's pods (CoreDNS / kube-dns Deployments in kube-system, `k8s-app=kube-dns`). */
+const CLUSTER_DNS_POD = /^(coredns|kube-dns)-[a-z0-9]+-[a-z0-9]{5}$/;
 
 function dnsError(line: string): { host: string | null } | null {
   for (const re of DNS_RES) {
@@ -53,14 +56,43 @@ export const dnsFailure: Rule = {
       }
     }
     if (hits.length === 0) {
-      const forming = d.events.find((e) => e.reason === 'DNSConfigForming' && (ms(e.last) ?? 0) >= d.since);
-      return forming
-        ? {
-            kind: 'ruled-out',
-            reason:
-              'DNSConfigForming only says the node resolv.conf has too many nameservers/search paths; no resolution errors in the logs',
-          }
-        : null;
+      // DNS noise anywhere in the evidence (any pod's DNSConfigForming, trouble of the cluster DNS
+      // pods) without a single resolution error in the target's logs is not this cause: say why.
+      const inWindow = (e: { last: string }) => (ms(e.last) ?? 0) >= d.since;
+      const forming = facts.events.filter((e) => e.reason === 'DNSConfigForming' && inWindow(e));
+      const dnsNames = new Set(facts.dnsPods.map((p) => p.metadata?.name ?? ''));
+      const clusterDns = facts.events.filter(
+        (e) =>
+          e.kind === 'Pod' &&
+          (e.objectNamespace ?? e.namespace) === 'kube-system' &&
+          (dnsNames.has(e.object) || CLUSTER_DNS_POD.test(e.object)) &&
+          e.type === 'Warning' &&
+          inWindow(e),
+      );
+      if (forming.length === 0 && clusterDns.length === 0) return null;
+      const read = facts.logs.filter((l) => l.namespace === ns && d.targetPodNames.has(l.pod) && l.lines.length > 0);
+      const parts: string[] = [];
+      if (forming.length > 0) {
+        const on = [...new Set(forming.map((e) => e.object))];
+        parts.push(
+          `DNSConfigForming on ${list(on, 2)} only says a node resolv.conf has too many nameservers/search paths (the extra ones are dropped)`,
+        );
+      }
+      if (clusterDns.length > 0) {
+        const last = clusterDns.reduce((a, b) => ((ms(b.last) ?? 0) > (ms(a.last) ?? 0) ? b : a));
+        parts.push(`cluster DNS pod ${last.object} had ${last.reason} (last at ${clock(last.last, facts.now)})`);
+      }
+      return {
+        kind: 'ruled-out',
+        reason: `${parts.join('; ')}; ${
+          read.length > 0
+            ? `no name-resolution error in the logs of ${list(
+                read.map((l) => l.pod),
+                2,
+              )}`
+            : 'no name-resolution error in the target’s events'
+        }`,
+      };
     }
     const pods = [...new Set(hits.map((h) => h.pod))];
     const hosts = [...new Set(hits.map((h) => h.host).filter((h): h is string => Boolean(h)))];

@@ -6,7 +6,7 @@
 import { templateContainer } from '../analysis/containers.js';
 import { type Derived, evTime } from '../analysis/derive.js';
 import { list, podRef, quote, signal, workloadRef } from '../analysis/format.js';
-import { stripCombined } from '../analysis/probes.js';
+import { parseProbeKill, stripCombined } from '../analysis/probes.js';
 import { ms } from '../analysis/time.js';
 import type { Facts } from '../domain/facts.js';
 import type { Evidence } from '../domain/result.js';
@@ -31,7 +31,11 @@ export const gracefulShutdownTimeout: Rule = {
         const s = ms(e.last) ?? ms(evTime(e));
         return s !== null && Math.abs(f - s - grace * 1000) <= 5000;
       });
-      if (stop) killed.push({ pod: c.pod, container: c.name, stop: stop.last, finished: t.finishedAt });
+      if (!stop) continue;
+      // A run ended by a failed liveness/startup probe is that probe's story (its cause explains the
+      // restarts); a slow shutdown only lengthens it, so such stops are not counted here.
+      if (parseProbeKill(stop)) continue;
+      killed.push({ pod: c.pod, container: c.name, stop: stop.last, finished: t.finishedAt });
     }
     const overrun = d.events.filter(
       (e) =>

@@ -13,8 +13,32 @@ import { type Derived, replicaTotal } from '../analysis/derive.js';
 import { containerPatch, list, podRef, signal, workloadFix, workloadRef } from '../analysis/format.js';
 import { clock, human, latest, ms } from '../analysis/time.js';
 import type { Facts } from '../domain/facts.js';
+import type { Container } from '../domain/k8s.js';
 import type { Evidence } from '../domain/result.js';
 import type { Rule, RuleOutcome } from './rule.js';
+
+const XMX = /(?:^|\s)-Xmx(\d+)([kKmMgG]?)\b/;
+const UNIT: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, '': 1 };
+
+/** A JVM max-heap flag set on the container (env values, command, args): bytes and where. */
+export function jvmMaxHeap(c: Container | null | undefined): { bytes: number; flag: string; where: string } | null {
+  const places: { where: string; value: string }[] = [
+    ...(c?.env ?? [])
+      .filter((e) => typeof e.value === 'string')
+      .map((e) => ({ where: `env ${e.name}`, value: e.value! })),
+    ...[...(c?.command ?? []), ...(c?.args ?? [])].map((v) => ({ where: 'command/args', value: v })),
+  ];
+  for (const p of places) {
+    const m = XMX.exec(p.value);
+    if (m)
+      return {
+        bytes: Number(m[1]) * (UNIT[(m[2] ?? '').toLowerCase()] ?? 1),
+        flag: `-Xmx${m[1]}${m[2]}`,
+        where: p.where,
+      };
+  }
+  return null;
+}
 
 function oomRun(c: ContainerView) {
   if (c.last?.reason === 'OOMKilled') return c.last;
@@ -68,6 +92,7 @@ export const oomKilled: Rule = {
     // The limit that was hit.
     const entries: { name: string; fields: Record<string, unknown>; init?: boolean }[] = [];
     const changes: string[] = [];
+    const heaps: string[] = [];
     for (const c of dedupeByName(oom)) {
       const spec = templateContainer(facts, c.name, c.init) ?? c.spec;
       const limit = bytes(spec?.resources?.limits?.memory);
@@ -80,7 +105,20 @@ export const oomKilled: Rule = {
           `Container ${c.name} has limits.memory ${spec?.resources?.limits?.memory}${spec?.resources?.requests?.memory ? ` (requests ${spec.resources.requests.memory})` : ''}`,
         ),
       );
-      const next = niceMemoryAtLeast(limit * 2);
+      // The JVM heap alone may be allowed past the limit (-Xmx ≥ limit): the OOM is by construction.
+      const heap = jvmMaxHeap(spec);
+      if (heap && heap.bytes >= limit * 0.9) {
+        heaps.push(`${heap.flag} on ${c.name}`);
+        signals.push(
+          signal(
+            'spec',
+            workloadRef(facts),
+            null,
+            `${heap.flag} (${heap.where}) lets the JVM heap of ${c.name} grow to ${formatBytes(heap.bytes)}, not below its ${formatBytes(limit)} limit: heap plus off-heap memory outgrow the container`,
+          ),
+        );
+      }
+      const next = niceMemoryAtLeast(Math.max(limit * 2, heap ? heap.bytes * 1.3 : 0));
       entries.push({
         name: c.name,
         init: c.init,
@@ -99,6 +137,9 @@ export const oomKilled: Rule = {
     const advice =
       `Memory use of ${list(names)} exceeds its limit. Raise the limit to the observed peak plus headroom (and the request close to it), ` +
       `or bound the app's memory (heap flags such as -XX:MaxRAMPercentage=75, worker count, cache size); check for a leak if usage grows steadily.` +
+      (heaps.length > 0
+        ? ` The JVM heap is allowed past the limit (${list(heaps)}): keep the heap well below the limit (or drop -Xmx for -XX:MaxRAMPercentage=75).`
+        : '') +
       (node ? ` Node ${node.object} also reported SystemOOM: check node memory pressure.` : '') +
       (entries.length === 0
         ? ' No memory limit is set, so the kill came from node memory exhaustion: set requests/limits.'

@@ -17,7 +17,7 @@ import {
   slowest,
 } from '../analysis/derive.js';
 import { excerpt, nodeRef, podRef, quote, ref, signal, workloadName, workloadRef } from '../analysis/format.js';
-import { group, livenessFix, probeSettings, probeTarget } from '../analysis/probes.js';
+import { answeredUnhealthy, answerLabel, group, livenessFix, probeSettings, probeTarget } from '../analysis/probes.js';
 import { clock, hhmmss, human, ms, relative, seconds } from '../analysis/time.js';
 import type { Facts } from '../domain/facts.js';
 import type { Evidence } from '../domain/result.js';
@@ -46,7 +46,7 @@ export const probeTimeoutSlowDependency: Rule = {
   id: 'probe-timeout-slow-dependency',
   evaluate(facts: Facts, d: Derived): RuleOutcome {
     const liveness = d.probeFailures.filter((f) => f.probe === 'liveness');
-    const slow = liveness.filter((f) => f.mode === 'timeout' || (f.mode === 'status' && (f.status ?? 0) >= 500));
+    const slow = liveness.filter((f) => f.mode === 'timeout' || answeredUnhealthy(f));
     const g = group(slow);
     if (slow.length === 0 || g.count < group(liveness.filter((f) => f.mode === 'refused')).count) return null;
     const kills = group(d.probeKills.filter((k) => k.probe === 'liveness'));
@@ -124,16 +124,20 @@ export const probeTimeoutSlowDependency: Rule = {
     const cname = names[0] ?? '';
     const spec = templateContainer(facts, cname);
     const ps = spec?.livenessProbe ? probeSettings(spec.livenessProbe) : null;
-    const path = probeTarget(spec?.livenessProbe, spec).path;
+    const pt = probeTarget(spec?.livenessProbe, spec);
+    // The probed endpoint's own latency, from the app's log: lines naming the HTTP path, or the
+    // health check for a gRPC probe (grpc.health.v1).
+    const path = pt.kind === 'grpc' ? 'the gRPC health check' : pt.path;
+    const pathRe = pt.kind === 'grpc' ? /health/i : pt.path && pt.path !== '/' ? pt.path : null;
     const appLogs = facts.logs.filter((l) => d.targetPodNames.has(l.pod) && l.container === cname);
-    const endpoint = path && path !== '/' ? slowest(appLogs, path, facts.now) : null;
+    const endpoint = pathRe ? slowest(appLogs, pathRe, facts.now) : null;
     const rec = x?.recovery ?? null;
     const depLat: Latency | null = x?.latency ?? null;
     // The Ready condition only bounds start-up from above (probe periods), so only logged times size the fix.
     const measured = endpoint?.seconds ?? depLat?.seconds ?? (rec?.source === 'log' ? rec.ms / 1000 : null);
     const timeouts = slow.filter((f) => f.mode === 'timeout');
-    const codes = [...new Set(slow.filter((f) => f.mode === 'status').map((f) => f.status))];
-    const failText = `${timeouts.length > 0 ? 'timeouts' : `HTTP ${codes.join('/')}`} on ${g.pods.length}/${total} pods from ${clock(g.first, facts.now)} (×${g.count}${kills.count > 0 ? `, ${kills.count} kills` : ''})`;
+    const codes = [...new Set(slow.filter(answeredUnhealthy).map(answerLabel))];
+    const failText = `${timeouts.length > 0 ? 'timeouts' : codes.join('/')} on ${g.pods.length}/${total} pods from ${clock(g.first, facts.now)} (×${g.count}${kills.count > 0 ? `, ${kills.count} kills` : ''})`;
     const vs = endpoint
       ? ` vs. ${path} taking up to ${seconds(endpoint.seconds)} (${endpoint.pod} log: "${excerpt(endpoint.line, DURATION_RE, 100)}")`
       : depLat
@@ -224,7 +228,9 @@ export const probeTimeoutSlowDependency: Rule = {
         ? `${neSpot}${ne.node ? `node ${ne.node}` : `the node of ${depPod}`} ${ne.reason === 'SpotInterrupted' ? 'interrupted' : ne.reason === 'NodeNotReady' ? 'went NotReady' : `(${ne.reason})`} at ${clock(ne.time, facts.now)} (${depPod} ${happened}${x.verb === 'rescheduled' && x.currentNode ? ` to ${x.currentNode}` : ''})`
         : x && back
           ? `${depPod} ${happened} at ${clock(back, facts.now)} (${x.what.join(', ')})`
-          : null;
+          : dep.scaledDown
+            ? `${dep.name} scaled to 0 at ${clock(dep.scaledDown.time, facts.now)} (${dep.scaledDown.kind} ${dep.scaledDown.namespace}/${dep.scaledDown.name}: ${quote(dep.scaledDown.message, 100)})`
+            : null;
     const after = ep
       ? ` after the ${spot}node ${ep.node} ${ep.kind === 'recycled' ? 'recycle' : ep.kind === 'interrupted' ? 'interruption' : 'failure'} at ${clock(ep.at, facts.now)}`
       : ne && x
@@ -244,7 +250,7 @@ export const probeTimeoutSlowDependency: Rule = {
     const summary =
       timeouts.length > 0 && ps
         ? `Liveness probe timeout (${ps.timeoutSeconds}s) on ${w} is failing because ${because}${after}; healthy replicas are being restarted`
-        : `Liveness probe on ${w} fails (HTTP ${codes.join('/')}) while its dependency ${dep.name} is down${after}; healthy replicas are being restarted`;
+        : `Liveness probe on ${w} fails (${codes.join('/')}) while its dependency ${dep.name} is down${after}; healthy replicas are being restarted`;
     const unseen =
       !x || triggered
         ? ''

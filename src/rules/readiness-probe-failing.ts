@@ -5,9 +5,9 @@
  */
 import { declaredPorts, isActive, templateContainer } from '../analysis/containers.js';
 import { changeOf, changeSignal, type Derived, recentChange, replicaTotal } from '../analysis/derive.js';
-import { containerPatch, list, podRef, ref, signal, workloadFix, workloadRef } from '../analysis/format.js';
+import { containerPatch, list, podRef, quote, ref, signal, workloadFix, workloadRef } from '../analysis/format.js';
 import { describeMode, group, probeTarget } from '../analysis/probes.js';
-import { clock } from '../analysis/time.js';
+import { clock, ms, relative } from '../analysis/time.js';
 import type { Facts } from '../domain/facts.js';
 import type { Evidence, Fix } from '../domain/result.js';
 import type { Rule, RuleOutcome } from './rule.js';
@@ -28,8 +28,26 @@ export const readinessProbeFailing: Rule = {
         : null;
     }
     const killed = new Set(d.probeKills.map((k) => `${k.pod}|${k.container ?? ''}`));
-    const own = failures.filter((f) => !killed.has(`${f.pod}|${f.container ?? ''}`));
-    if (own.length === 0) return null;
+    // A container that keeps restarting (OOM kills, crashes) fails readiness while it starts again:
+    // those failures are a symptom of whatever makes it restart, not a readiness problem.
+    const restarting = d.containers.filter(
+      (c) => !c.init && (c.waitingReason === 'CrashLoopBackOff' || (ms(c.last?.finishedAt) ?? 0) >= d.since),
+    );
+    const restarts = (f: { pod: string; container: string | null }) =>
+      restarting.some((c) => c.pod === f.pod && (f.container === null || f.container === c.name));
+    const own = failures.filter((f) => !killed.has(`${f.pod}|${f.container ?? ''}`) && !restarts(f));
+    if (own.length === 0) {
+      const during = failures.filter((f) => !killed.has(`${f.pod}|${f.container ?? ''}`) && restarts(f));
+      const c = restarting[0];
+      if (during.length === 0 || !c) return null;
+      const why = c.last?.reason
+        ? `${c.last.reason}${c.last.exitCode !== null ? `, exit ${c.last.exitCode}` : ''}`
+        : 'restarts';
+      return {
+        kind: 'ruled-out',
+        reason: `the readiness failures (${describeMode(during)}, ×${group(during).count}) come while ${c.name} restarts (${why}): a symptom of what makes it restart, not a readiness problem`,
+      };
+    }
     const g = group(own);
     const notReady = d.pods.filter((p) => p.phase === 'Running' && !p.ready && !p.deleting);
     const svc = facts.services.find((s) => s.matchesTemplate && s.endpoints.exists);
@@ -94,22 +112,80 @@ export const readinessProbeFailing: Rule = {
     const change = recentChange(d, changeOf(cname, ['readinessProbe']));
     if (change) signals.push(changeSignal(facts, change));
     const dep = d.dependencies.find((v) => v.downNow);
+    // The app answers "not ready" (it is reachable) while a dependency it uses has no endpoints: the
+    // dependency is why; what emptied it (its controller scaled to 0) is the trigger.
+    const answers = own.some((f) => f.mode !== 'refused' && !(f.mode === 'status' && f.status === 404));
+    const ff = ms(g.first);
+    const cut =
+      dep?.scaledDown && ff !== null && (ms(dep.scaledDown.time) ?? 0) <= ff + 2 * 60_000 ? dep.scaledDown : null;
+    const blames = dep && answers && fix === null ? dep : null;
+    const w = facts.target.workload?.metadata?.name ?? facts.target.name;
+    const via = blames?.dep.sources[0] ? ` via ${blames.dep.sources[0].via}` : '';
+    if (blames && cut) {
+      signals.push(
+        signal(
+          'status',
+          ref(cut.namespace, cut.kind, cut.name),
+          cut.time,
+          `${cut.kind} ${cut.namespace}/${cut.name}, behind Service ${blames.name} that ${w} uses${via}, was scaled ${cut.from !== null ? `from ${cut.from} ` : ''}to 0 at ${clock(cut.time, facts.now)} ("${quote(cut.message, 120)}"), ${relative(cut.time, g.first)} the first readiness failure; the Service has had no endpoints since`,
+        ),
+      );
+    } else if (blames) {
+      signals.push(
+        signal(
+          'status',
+          blames.ref,
+          facts.now,
+          `Service ${blames.name} (used by ${w}${via}) has no ready endpoints (${blames.dep.endpoints.notReady} not ready)`,
+        ),
+      );
+    }
+    const hit = blames?.logHits.find((h) => h.kind === 'error');
+    if (blames && hit) {
+      signals.push(
+        signal(
+          'log',
+          podRef(hit.namespace, hit.pod),
+          hit.time ? new Date(hit.time).toISOString() : null,
+          `${hit.pod} log${hit.previous ? ' (previous run)' : ''} shows it cannot reach ${blames.name}: "${quote(hit.line, 160)}"`,
+        ),
+      );
+    }
+    // Scaling it back to where it was is a one-field, reversible patch on the dependency's controller.
+    const restore =
+      blames && cut && cut.from !== null && cut.from > 0 && ['Deployment', 'StatefulSet'].includes(cut.kind)
+        ? {
+            summary: `scale ${cut.kind} ${cut.namespace}/${cut.name} back to ${cut.from} replica${cut.from === 1 ? '' : 's'} (scaled from ${cut.from} to 0 at ${clock(cut.time, facts.now)}; Service ${blames.name} has had no endpoints since) — check first that the scale-down was not deliberate maintenance`,
+            resource: { apiVersion: 'apps/v1', kind: cut.kind, namespace: cut.namespace, name: cut.name },
+            patchType: 'merge' as const,
+            patch: { spec: { replicas: cut.from } },
+          }
+        : null;
     const why =
       fix !== null
         ? `its readiness probe targets port ${target.rawPort}, where nothing listens`
         : own.some((f) => f.mode === 'status' && f.status === 404)
           ? `its readiness probe path ${target.path ?? ''} returns 404`
-          : `its readiness probe fails (${mode})`;
+          : blames
+            ? `its readiness probe fails (${mode}) because its dependency ${blames.name} has no endpoints${cut ? ` (${cut.kind} ${cut.name} scaled to 0 at ${clock(cut.time, facts.now)})` : ''}`
+            : `its readiness probe fails (${mode})`;
+    const trigger =
+      change?.text ??
+      (blames && cut
+        ? `${blames.name} scaled to 0 at ${clock(cut.time, facts.now)} (${cut.kind} ${cut.namespace}/${cut.name}: ${quote(cut.message, 100)})`
+        : null);
     return {
       kind: 'match',
-      summary: `${cname || 'The app'} on ${facts.target.workload?.metadata?.name ?? facts.target.name} never becomes Ready: ${why}${noEndpoints && svc ? `; Service ${svc.name} has no ready endpoints` : ''}`,
+      summary: `${cname || 'The app'} on ${w} never becomes Ready: ${why}${noEndpoints && svc ? `; Service ${svc.name} has no ready endpoints` : ''}`,
       signals,
-      trigger: change?.text ?? null,
-      fix,
+      trigger,
+      fix: fix ?? restore,
       advice:
         fix !== null
           ? 'Point the probe at the port the app listens on (or a named port), then watch the endpoints fill.'
-          : `Check the probe's port/path against the app (kubectl -n ${ns} exec ${g.pods[0] ?? '<pod>'} -- wget -qO- localhost:<port><path>) and why the app reports not ready${dep ? `; its dependency ${dep.name} has no ready endpoints` : ''}.`,
+          : blames && cut
+            ? `Bring ${blames.name} back: kubectl -n ${cut.namespace} scale ${cut.kind.toLowerCase()}/${cut.name} --replicas=${cut.from ?? '<previous>'} (find out who scaled it down and why first). The probe itself is doing its job.`
+            : `Check the probe's port/path against the app (kubectl -n ${ns} exec ${g.pods[0] ?? '<pod>'} -- wget -qO- localhost:<port><path>) and why the app reports not ready${dep ? `; its dependency ${dep.name} has no ready endpoints` : ''}.`,
       explains: ['service-no-endpoints', 'bad-rollout'],
     };
   },

@@ -4,17 +4,19 @@
  * times, nodes) and the backing pods' events and start-up logs.
  */
 import type { DependencyFacts, DependencySource, Ev, LogFacts } from '../domain/facts.js';
-import type { Container, KubeEvent, Pod } from '../domain/k8s.js';
+import type { Container, KubeEvent, KubeObject, Pod } from '../domain/k8s.js';
 import { normalizeEvent } from '../engine/normalize.js';
-import { eventsFor, selectorString } from './lib.js';
+import { eventsFor, labelsMatch, selectorString } from './lib.js';
 import { readLogs } from './logs.js';
 import type { Step, StepContext } from './step.js';
 
 const MAX_DEPS = 5;
-const HOST_KEY = /(HOST|HOSTS|ADDR|ADDRESS|SERVER|SERVERS|ENDPOINT|ENDPOINTS|SERVICE|URL|URI|DSN|BROKERS?)$/i;
+const HOST_KEY =
+  /(HOST|HOSTS|ADDR|ADDRESS|SERVER|SERVERS|ENDPOINT|ENDPOINTS|SERVICE|URL|URI|DSN|BROKERS?|BACKENDS?|UPSTREAMS?)$/i;
 const URL_RE = /\b([a-z][a-z0-9+.-]*):\/\/(?:[^@/\s]+@)?([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::(\d{1,5}))?/gi;
 const HOSTPORT_RE = /^([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?):(\d{1,5})$/i;
 const BARE_RE = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/i;
+const FLAG_RE = /^--?([a-z][a-z0-9._-]*)=(.+)$/i;
 
 export interface HostRef {
   host: string;
@@ -27,7 +29,14 @@ export function hostsIn(key: string, value: string, source: DependencySource): H
   const out: HostRef[] = [];
   for (const m of value.matchAll(URL_RE)) out.push({ host: m[2]!, port: m[3] ? Number(m[3]) : null, source });
   if (out.length > 0) return out;
-  for (const part of value.split(/[\s,;]+/).filter(Boolean)) {
+  for (const raw of value.split(/[\s,;]+/).filter(Boolean)) {
+    // Command-line flags: `--backend=etcd-kv:2379`, `-redis.addr=cache:6379` (the flag name is the key).
+    const flag = FLAG_RE.exec(raw);
+    if (flag) {
+      out.push(...hostsIn(flag[1]!, flag[2]!, source));
+      continue;
+    }
+    const part = raw;
     const hp = HOSTPORT_RE.exec(part);
     if (hp) out.push({ host: hp[1]!, port: Number(hp[2]), source });
     else if (HOST_KEY.test(key) && BARE_RE.test(part) && /[a-z]/i.test(part))
@@ -50,6 +59,51 @@ export function serviceOf(host: string, namespace: string): { name: string; name
   const podDns = /^[a-z0-9-]+\.([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(h);
   if (podDns) return { name: podDns[1]!, namespace: podDns[2]! };
   return null;
+}
+
+/**
+ * The controller behind an empty Service: the ReplicaSets carrying the selector's labels lead to
+ * their Deployment (its desired replicas are on the ReplicaSet); else a StatefulSet of the
+ * namespace whose template carries them. One or two bounded calls, plus its events.
+ */
+async function backingOf(
+  ctx: StepContext,
+  ns: string,
+  selector: Record<string, string>,
+): Promise<{ backing: NonNullable<DependencyFacts['backing']>; events: Ev[] } | null> {
+  const rss = await ctx.tryList('replicasets', {
+    namespace: ns,
+    labelSelector: selectorString(selector),
+    maxItems: 20,
+  });
+  const revision = (o: KubeObject) => Number(o.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+  const rs = [...rss]
+    .filter((r) => r.metadata?.ownerReferences?.some((o) => o.kind === 'Deployment'))
+    .sort((a, b) => revision(b) - revision(a))[0];
+  let backing: NonNullable<DependencyFacts['backing']> | null = null;
+  if (rs) {
+    const owner = rs.metadata?.ownerReferences?.find((o) => o.kind === 'Deployment');
+    const desired = rs.metadata?.annotations?.['deployment.kubernetes.io/desired-replicas'];
+    if (owner)
+      backing = {
+        kind: 'Deployment',
+        name: owner.name,
+        namespace: ns,
+        replicas: desired !== undefined && /^\d+$/.test(desired) ? Number(desired) : null,
+      };
+  } else {
+    const sts = await ctx.tryList('statefulsets', { namespace: ns, maxItems: 50 });
+    const match = sts.find((x) => labelsMatch(selector, x.spec?.template?.metadata?.labels));
+    if (match?.metadata?.name)
+      backing = {
+        kind: 'StatefulSet',
+        name: match.metadata.name,
+        namespace: ns,
+        replicas: typeof match.spec?.replicas === 'number' ? match.spec.replicas : null,
+      };
+  }
+  if (!backing) return null;
+  return { backing, events: await eventsFor(ctx, backing.kind, backing.name, ns, 100) };
 }
 
 async function collectHosts(ctx: StepContext, containers: Container[], ns: string): Promise<HostRef[]> {
@@ -156,6 +210,13 @@ export const dependencies: Step<'dependencies'> = {
         ]);
         extraEvents.push(...evs.flat(), ...old);
         extraLogs.push(...lg.flat());
+        // An empty Service (no endpoint, no pod): what stopped the pods behind it (scaled to 0, deleted).
+        const readyCount = subsets.reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
+        const empty =
+          service && Object.keys(selector).length > 0 && pods.length === 0 && readyCount === 0
+            ? await backingOf(ctx, svc.namespace, selector)
+            : null;
+        if (empty) extraEvents.push(...empty.events);
         return {
           host: hr[0]!.host,
           port: hr.find((r) => r.port !== null)?.port ?? null,
@@ -173,6 +234,7 @@ export const dependencies: Step<'dependencies'> = {
             notReady: subsets.reduce((n, s) => n + (s.notReadyAddresses?.length ?? 0), 0),
           },
           pods,
+          ...(empty ? { backing: empty.backing } : {}),
         };
       }),
     );

@@ -1,7 +1,7 @@
 /** Nodes the target's (and its dependencies') pods ran on: conditions, taints, and node events,
  * including nodes that no longer exist (their events stay in `default`; queried across all namespaces). */
 import type { NodeFacts } from '../domain/facts.js';
-import type { KubeEvent, KubeObject } from '../domain/k8s.js';
+import type { KubeEvent, KubeObject, Pod } from '../domain/k8s.js';
 import { normalizeEvent } from '../engine/normalize.js';
 import { eventsFor, restarts, summarizeEvents } from './lib.js';
 import type { Step } from './step.js';
@@ -117,6 +117,44 @@ export const nodes: Step<'nodes'> = {
       nodeList = [...nodeList, ...more];
       events.push(...lifecycle.filter((e) => known.has(e.object) || fresh.includes(e.object)));
     }
+    // A node under memory pressure that evicted (or hosts) the target's pods: the pods running there
+    // now, to find the consumer that starved it (one call per such node, at most two; bounded by
+    // the node's pod capacity, not the cluster).
+    const sinceMs = ctx.since.getTime();
+    const memoryPressed = (n: NodeFacts) =>
+      n.exists &&
+      (n.conditions.some((c) => c.type === 'MemoryPressure' && c.status === 'True') ||
+        events.some(
+          (e) =>
+            e.object === n.name &&
+            Date.parse(e.last) >= sinceMs &&
+            (e.reason === 'NodeHasInsufficientMemory' ||
+              (e.reason === 'EvictionThresholdMet' && /reclaim memory/i.test(e.message))),
+        ) ||
+        ctx.facts.events.some(
+          (e) =>
+            e.kind === 'Pod' &&
+            e.reason === 'Evicted' &&
+            /low on resource: memory/.test(e.message) &&
+            Date.parse(e.last) >= sinceMs &&
+            (e.host === n.name || n.pods.includes(e.object)),
+        ));
+    const pressed = nodeList.filter(memoryPressed).slice(0, 2);
+    const residents = await Promise.all(
+      pressed.map(
+        (n) =>
+          ctx.tryList('pods', {
+            namespace: null,
+            fieldSelector: `spec.nodeName=${n.name}`,
+            maxItems: 250,
+          }) as Promise<Pod[]>,
+      ),
+    );
+    nodeList = nodeList.map((n) => {
+      const i = pressed.indexOf(n);
+      return i >= 0 ? { ...n, residents: residents[i] ?? [] } : n;
+    });
+
     const notes = summarizeEvents(events.filter((e) => Date.parse(e.last) >= ctx.since.getTime()));
     for (const n of nodeList) {
       if (!n.exists)

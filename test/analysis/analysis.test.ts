@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bytes, millicores, niceMemoryAtLeast } from '../../src/analysis/containers.js';
 import { derive, durationIn, measureRecovery, rolloutExonerated } from '../../src/analysis/derive.js';
-import { parseProbeEvent, parseProbeKill } from '../../src/analysis/probes.js';
+import { answeredUnhealthy, answerLabel, parseProbeEvent, parseProbeKill } from '../../src/analysis/probes.js';
 import { clock, human, parseLogTime, relative } from '../../src/analysis/time.js';
 import { at, ev, log, nodeEv } from '../rules/fixtures.js';
 import { seedFacts } from '../rules/seed.js';
@@ -77,6 +77,47 @@ describe('probes', () => {
     );
     assert.deepEqual([k?.probe, k?.container], ['startup', 'api']);
     assert.equal(parseProbeKill(ev({ object: 'p', reason: 'Killing', message: 'Stopping container api' })), null);
+  });
+
+  test('gRPC probe messages: NOT_SERVING is an unhealthy answer, a health rpc deadline is a timeout', () => {
+    const n = parseProbeEvent(
+      ev({
+        object: 'p',
+        reason: 'Unhealthy',
+        message: 'Liveness probe failed: service unhealthy (responded with "NOT_SERVING")',
+      }),
+    );
+    assert.deepEqual([n?.probe, n?.mode, n?.grpcStatus], ['liveness', 'unhealthy', 'NOT_SERVING']);
+    assert.ok(n && answeredUnhealthy(n));
+    assert.equal(n && answerLabel(n), 'NOT_SERVING');
+    const t = parseProbeEvent(
+      ev({
+        object: 'p',
+        reason: 'Unhealthy',
+        message: 'Liveness probe failed: timeout: health rpc did not complete within 1s',
+      }),
+    );
+    assert.equal(t?.mode, 'timeout');
+    const u = parseProbeEvent(
+      ev({
+        object: 'p',
+        reason: 'Unhealthy',
+        message:
+          'Readiness probe failed: error: this server does not implement the grpc health protocol (grpc.health.v1.Health): rpc error: code = Unimplemented',
+      }),
+    );
+    assert.equal(u?.mode, 'other');
+  });
+});
+
+describe('durations', () => {
+  test('JSON durations count, budgets (expected-duration) do not', () => {
+    assert.equal(
+      durationIn('{"msg":"apply request took too long","took":"1.945s","expected-duration":"100ms"}'),
+      1.945,
+    );
+    assert.equal(durationIn('{"msg":"slow","expected-duration":"100ms"}'), null);
+    assert.equal(durationIn('WARN health check slow took=3182ms'), 3.182);
   });
 });
 

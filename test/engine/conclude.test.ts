@@ -5,7 +5,7 @@ import type { Evidence } from '../../src/domain/result.js';
 import { conclude } from '../../src/engine/conclude.js';
 import type { Rule, RuleMatch } from '../../src/rules/rule.js';
 import { base, PODS } from '../rules/base.js';
-import { at, crashing, ev } from '../rules/fixtures.js';
+import { at, crashing, ev, log } from '../rules/fixtures.js';
 import { seedFacts } from '../rules/seed.js';
 
 const sig = (n: number, time: string | null = null, kind: Evidence['kind'] = 'status'): Evidence[] =>
@@ -225,5 +225,69 @@ describe('conclude', () => {
       ms,
       [...ms].sort((a, b) => a - b),
     );
+  });
+});
+
+describe('recovered target (a past blip)', () => {
+  // Crash loop 01:00–01:15 (exit 1, BackOff), every pod running again since 01:15:30 and Ready since 01:15:40;
+  // the clock is 02:00, so the target has been whole and quiet for 45 min.
+  const recovered = (o: { lastCrash?: string; currentLog?: string[] } = {}) => {
+    const last = o.lastCrash ?? at('01:15:00');
+    const up = new Date(Date.parse(last) + 30_000).toISOString();
+    const f = base({
+      statuses: [
+        {
+          name: 'app',
+          ready: true,
+          restartCount: 5,
+          state: { running: { startedAt: up } },
+          lastState: { terminated: { reason: 'Error', exitCode: 1, startedAt: at('01:14:40'), finishedAt: last } },
+        },
+      ],
+    });
+    for (const p of f.pods) {
+      p.status!.conditions = [{ type: 'Ready', status: 'True', lastTransitionTime: up }];
+    }
+    f.events.push(
+      ...PODS.map((p) =>
+        ev({
+          object: p,
+          reason: 'BackOff',
+          message: `Back-off restarting failed container app in pod ${p}`,
+          count: 12,
+          first: at('01:00:20'),
+          last,
+        }),
+      ),
+    );
+    f.logs.push(
+      log(PODS[0]!, 'app', ['2026-04-26T01:14:55Z FATAL cannot reach broker: connection refused'], true),
+      log(PODS[0]!, 'app', o.currentLog ?? ['2026-04-26T01:15:31Z INFO started', '2026-04-26T01:55:00Z INFO stats ok']),
+    );
+    return f;
+  };
+
+  test('whole and quiet for 30+ min: no-issue-found, the episode and its reading are reported', () => {
+    const r = conclude(recovered());
+    assert.equal(r.rootCause.id, 'no-issue-found');
+    assert.equal(r.rootCause.confidence, 'medium');
+    assert.equal(r.rootCause.fix, null);
+    assert.match(
+      r.rootCause.summary,
+      /recovered at 01:16 UTC from a failure episode \(01:00 UTC–01:15 UTC: .*\) and has been stable for 45 min/,
+    );
+    assert.match(r.rootCause.summary, /looked like app-crash/);
+    assert.ok(r.ruledOut.some((x) => x.id === 'app-crash' && /past episode/.test(x.reason)));
+  });
+
+  test('the same crash 10 min ago is still the incident', () => {
+    assert.equal(conclude(recovered({ lastCrash: at('01:50:00') })).rootCause.id, 'app-crash');
+  });
+
+  test('errors in the current log since it came back: not recovered', () => {
+    const f = recovered({
+      currentLog: ['2026-04-26T01:15:31Z INFO started', '2026-04-26T01:40:00Z ERROR cannot reach broker'],
+    });
+    assert.equal(conclude(f).rootCause.id, 'app-crash');
   });
 });

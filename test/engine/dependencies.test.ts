@@ -35,3 +35,21 @@ test('hosts to Services', () => {
   assert.equal(serviceOf('10.0.0.4', 'x'), null);
   assert.equal(serviceOf('localhost', 'x'), null);
 });
+
+test('hosts from command-line flags (`--flag=host:port`, `-flag=host`)', () => {
+  const args = { container: 'app', via: 'args' };
+  assert.deepEqual(
+    hostsIn('ARG', '--backend=etcd-kv:2379', args).map((h) => [h.host, h.port]),
+    [['etcd-kv', 2379]],
+  );
+  assert.deepEqual(
+    hostsIn('ARG', '-redis.addr=redis://cache.data.svc:6379/0', args).map((h) => [h.host, h.port]),
+    [['cache.data.svc', 6379]],
+  );
+  assert.deepEqual(
+    hostsIn('ARG', '--db-host=orders-db', args).map((h) => h.host),
+    ['orders-db'],
+  );
+  assert.deepEqual(hostsIn('ARG', '--listen=:8443', args), []);
+  assert.deepEqual(hostsIn('ARG', '--dial-timeout=3s', args), []);
+});

@@ -223,6 +223,42 @@ describe('probe-timeout-slow-dependency (variants and red herrings)', () => {
     assert.ok(m.fix === null || /failureThreshold/.test(m.fix.summary));
   });
 
+  test('gRPC liveness probe: NOT_SERVING while the dependency is down, then health rpc timeouts', () => {
+    const f = seedFacts({
+      liveness: { grpc: { port: 9090 }, timeoutSeconds: 1, periodSeconds: 10, failureThreshold: 3 },
+      failure: 'Liveness probe failed: service unhealthy (responded with "NOT_SERVING")',
+    });
+    const unhealthyOnly = match(rule, f);
+    assert.match(unhealthyOnly.summary, /fails \(NOT_SERVING\) while its dependency redis-cache is down/);
+    f.events.push(
+      ...APP_PODS.map((p) =>
+        ev({
+          object: p,
+          container: 'payments',
+          reason: 'Unhealthy',
+          message: 'Liveness probe failed: timeout: health rpc did not complete within 1s',
+          count: 30,
+          first: at('01:50:30'),
+          last: at('01:58:30'),
+        }),
+      ),
+    );
+    f.logs.push(
+      log(APP_PODS[0]!, 'payments', ['2026-04-26T01:55:00Z WARN health check slow check=redis took=3400ms'], true),
+    );
+    const m = match(rule, f);
+    assert.match(m.summary, /Liveness probe timeout \(1s\) .* the gRPC health check takes up to 3\.4 s/);
+    assert.equal(conclude(f).rootCause.id, 'probe-timeout-slow-dependency');
+  });
+
+  test('a config line naming the dependency (`dial-timeout=3s`) is not an error talking to it', () => {
+    const f = seedFacts();
+    f.logs.push(
+      log(APP_PODS[0]!, 'payments', ['2026-04-26T01:54:32Z INFO backend=redis-cache:6379 dial-timeout=3s', 'x'], true),
+    );
+    assert.equal(match(rule, f).signals.filter((s) => s.kind === 'log').length, 0);
+  });
+
   test('a slow dependency that did not restart: app log errors talking to it → medium at most', () => {
     const f = seedFacts({ nodeEvents: false, redisCreated: at('11:00', '2026-04-19') });
     f.dependencies[0]!.pods[0]!.status!.containerStatuses![0]!.state = {

@@ -21,7 +21,7 @@ import type { Rule } from '../../src/rules/rule.js';
 import { startupProbeTooShort } from '../../src/rules/startup-probe-too-short.js';
 import { volumeMountFailed } from '../../src/rules/volume-mount-failed.js';
 import { base, PODS } from './base.js';
-import { at, container, crashing, ev, log, run, template } from './fixtures.js';
+import { at, container, crashing, dependency, ev, log, run, template } from './fixtures.js';
 
 const P0 = PODS[0]!;
 const P1 = PODS[1]!;
@@ -93,6 +93,57 @@ const cases: Case[] = [
     name: 'oom-killed red herring: exit 137 with reason Error is not an OOM',
     rule: oomKilled,
     facts: () => base({ statuses: [crashing('app', { reason: 'Error', exitCode: 137 })] }),
+    expect: 'ruled-out',
+  },
+  {
+    name: 'oom-killed: a JVM -Xmx not below the limit is named and the new limit covers the heap',
+    rule: oomKilled,
+    facts: () =>
+      base({
+        containers: [
+          container('app', {
+            env: [{ name: 'JAVA_TOOL_OPTIONS', value: '-XX:+UseG1GC -Xmx1536m' }],
+            resources: { requests: { memory: '768Mi' }, limits: { memory: '1Gi' } },
+          }),
+        ],
+        statuses: [crashing('app', { reason: 'OOMKilled', exitCode: 137, restarts: 7 })],
+      }),
+    expect: 'match',
+    signals: 2,
+    check: (f) => {
+      const m = run(oomKilled, f);
+      assert.ok(m?.kind === 'match');
+      assert.ok(m.signals.some((x) => /-Xmx1536m \(env JAVA_TOOL_OPTIONS\) lets the JVM heap/.test(x.text)));
+      assert.match(m.advice, /JVM heap is allowed past the limit/);
+      assert.deepEqual(container0(patchOf(f, oomKilled)), {
+        name: 'app',
+        resources: { limits: { memory: '2Gi' }, requests: { memory: '2Gi' } },
+      });
+    },
+  },
+  {
+    name: 'readiness-probe-failing red herring: readiness fails only while the container restarts (OOMKilled)',
+    rule: readinessProbeFailing,
+    facts: () => {
+      const f = base({
+        statuses: [crashing('app', { reason: 'OOMKilled', exitCode: 137, restarts: 7 })],
+        ready: false,
+      });
+      f.events.push(
+        ...PODS.map((p) =>
+          ev({
+            object: p,
+            container: 'app',
+            reason: 'Unhealthy',
+            message:
+              'Readiness probe failed: Get "http://10.0.0.10:8080/ready": dial tcp 10.0.0.10:8080: connect: connection refused',
+            count: 20,
+            first: at('01:00'),
+          }),
+        ),
+      );
+      return f;
+    },
     expect: 'ruled-out',
   },
   // ---- app-crash
@@ -290,6 +341,72 @@ const cases: Case[] = [
     },
   },
   // ---- readiness-probe-failing
+  {
+    name: 'readiness-probe-failing: 503 because the dependency Service is empty, its Deployment scaled to 0 → trigger + scale-back patch',
+    rule: readinessProbeFailing,
+    facts: () => {
+      const f = base({
+        containers: [container('app', { env: [{ name: 'DATABASE_HOST', value: 'orders-db' }] })],
+        ready: false,
+      });
+      f.events.push(
+        ...PODS.map((p) =>
+          ev({
+            object: p,
+            container: 'app',
+            reason: 'Unhealthy',
+            message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+            count: 40,
+            first: at('01:20:30'),
+          }),
+        ),
+        // The target's own rollout also scaled an old ReplicaSet to 0: not the dependency.
+        ev({
+          kind: 'Deployment',
+          object: 'web',
+          reason: 'ScalingReplicaSet',
+          type: 'Normal',
+          message: 'Scaled down replica set web-5c7d6b8a4 from 1 to 0',
+          first: at('00:50'),
+        }),
+        ev({
+          kind: 'Deployment',
+          object: 'orders-db',
+          reason: 'ScalingReplicaSet',
+          type: 'Normal',
+          message: 'Scaled down replica set orders-db-7c9d5f8b46 from 1 to 0',
+          first: at('01:20:00'),
+        }),
+      );
+      f.dependencies.push(
+        dependency('orders-db', [], {
+          sources: [{ container: 'app', via: 'env DATABASE_HOST' }],
+          endpoints: { exists: true, ready: 0, notReady: 0 },
+          backing: { kind: 'Deployment', name: 'orders-db', namespace: 'production', replicas: 0 },
+        }),
+      );
+      return f;
+    },
+    expect: 'match',
+    signals: 3,
+    check: (f) => {
+      const m = run(readinessProbeFailing, f);
+      assert.ok(m?.kind === 'match');
+      assert.match(
+        m.trigger ?? '',
+        /^orders-db scaled to 0 at 01:20 UTC \(Deployment production\/orders-db: Scaled down replica set orders-db-7c9d5f8b46 from 1 to 0\)/,
+      );
+      assert.match(m.summary, /because its dependency orders-db has no endpoints/);
+      assert.deepEqual(m.fix?.resource, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'production',
+        name: 'orders-db',
+      });
+      assert.deepEqual(m.fix?.patch, { spec: { replicas: 1 } });
+      assert.equal(m.fix?.patchType, 'merge');
+    },
+  },
   {
     name: 'readiness-probe-failing: probe on an undeclared port, Service without ready endpoints → port patch',
     rule: readinessProbeFailing,
@@ -526,6 +643,80 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'bad-rollout: revision 3 added flags and an env var → trigger names the ReplicaSet, patch restores args and drops the env',
+    rule: badRollout,
+    facts: () => {
+      const old = container('app', { args: ['-addr=:8080'], env: [{ name: 'MODE', value: 'a' }] });
+      const f = base({
+        rolloutAt: at('01:45'),
+        previousTemplate: template([old]),
+        containers: [
+          container('app', {
+            args: ['-addr=:8080', '-enable-tracing', '-otlp-endpoint=collector:4317'],
+            env: [
+              { name: 'MODE', value: 'a' },
+              { name: 'OTEL', value: 'on' },
+            ],
+          }),
+        ],
+        statuses: (i) =>
+          i === 0
+            ? [crashing('app', { exitCode: 2, finished: at('01:50') })]
+            : [{ name: 'app', ready: true, restartCount: 0 }],
+      });
+      f.pods[1]!.metadata!.ownerReferences = [{ kind: 'ReplicaSet', name: 'web-5c7d6b8a4', controller: true }];
+      f.pods[1]!.metadata!.labels = { app: 'web', 'pod-template-hash': '5c7d6b8a4' };
+      f.logs.push(log(P0, 'app', ['flag provided but not defined: -enable-tracing', 'Usage of /app:'], true));
+      return f;
+    },
+    expect: 'match',
+    signals: 3,
+    check: (f) => {
+      const out = run(badRollout, f);
+      assert.ok(out?.kind === 'match');
+      assert.equal(out.trigger, 'rollout to revision 3 (ReplicaSet web-6d8f7c9b5) at 01:45 UTC');
+      assert.match(out.summary, /args app changed \(\+-enable-tracing, \+-otlp-endpoint=…\)/);
+      assert.match(out.summary, /its pods fail with "flag provided but not defined: -enable-tracing"/);
+      assert.equal(out.fix?.patchType, 'strategic');
+      assert.deepEqual(container0(out.fix?.patch), {
+        name: 'app',
+        args: ['-addr=:8080'],
+        env: [{ name: 'OTEL', $patch: 'delete' }],
+      });
+    },
+  },
+  {
+    name: 'bad-rollout: revision 3 also changed resources → no patch, rollout undo advice',
+    rule: badRollout,
+    facts: () => {
+      const f = base({
+        rolloutAt: at('01:45'),
+        previousTemplate: template([container('app', { args: ['-v'] })]),
+        containers: [
+          container('app', {
+            args: ['-v', '-new'],
+            resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '1Gi' } },
+          }),
+        ],
+        statuses: (i) =>
+          i === 0
+            ? [crashing('app', { exitCode: 2, finished: at('01:50') })]
+            : [{ name: 'app', ready: true, restartCount: 0 }],
+      });
+      f.pods[1]!.metadata!.ownerReferences = [{ kind: 'ReplicaSet', name: 'web-5c7d6b8a4', controller: true }];
+      f.pods[1]!.metadata!.labels = { app: 'web', 'pod-template-hash': '5c7d6b8a4' };
+      return f;
+    },
+    expect: 'match',
+    signals: 3,
+    check: (f) => {
+      const out = run(badRollout, f);
+      assert.ok(out?.kind === 'match');
+      assert.equal(out.fix, null);
+      assert.match(out.advice, /rollout undo deploy\/web --to-revision=2/);
+    },
+  },
+  {
     name: 'bad-rollout red herring: rollout 6 h before the first failure, pods unchanged → ruled out',
     rule: badRollout,
     facts: () => {
@@ -595,6 +786,43 @@ const cases: Case[] = [
       return f;
     },
     expect: 'ruled-out',
+  },
+  {
+    name: 'dns-failure red herring: DNS noise on other pods (kube-system DNSConfigForming, a CoreDNS readiness blip) → ruled out',
+    rule: dnsFailure,
+    facts: () => {
+      const f = base({ statuses: [crashing('app', { exitCode: 1 })] });
+      const sys = { namespace: 'kube-system', objectNamespace: 'kube-system' };
+      f.events.push(
+        ev({
+          ...sys,
+          object: 'kube-proxy-x7k2p',
+          reason: 'DNSConfigForming',
+          message:
+            'Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: 10.0.0.2 8.8.8.8 1.1.1.1',
+          first: at('01:30'),
+        }),
+        ev({
+          ...sys,
+          object: 'coredns-7c5d8f6b94-ss5dl',
+          reason: 'Unhealthy',
+          message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+          first: at('00:50'),
+        }),
+      );
+      f.logs.push(log(P0, 'app', ['2026-04-26T01:55:01Z ERROR cannot open /data/db: permission denied'], true));
+      return f;
+    },
+    expect: 'ruled-out',
+    check: (f) => {
+      const out = run(dnsFailure, f);
+      assert.ok(out?.kind === 'ruled-out');
+      assert.match(
+        out.reason,
+        /DNSConfigForming on kube-proxy-x7k2p .*cluster DNS pod coredns-7c5d8f6b94-ss5dl had Unhealthy/,
+      );
+      assert.match(out.reason, /no name-resolution error in the logs of/);
+    },
   },
   // ---- init-container-failed
   {
@@ -829,6 +1057,33 @@ const cases: Case[] = [
           message: 'Stopping container app',
           first: at('01:40:00'),
         }),
+      );
+      return f;
+    },
+    expect: null,
+  },
+  {
+    name: 'graceful-shutdown-timeout red herring: SIGKILL after the grace period of a liveness kill (the probe story)',
+    rule: gracefulShutdownTimeout,
+    facts: () => {
+      const f = base({
+        statuses: [
+          crashing('app', { reason: 'Error', exitCode: 137, started: at('01:49:00'), finished: at('01:50:30') }),
+        ],
+      });
+      f.events.push(
+        ...PODS.map((p) =>
+          ev({
+            object: p,
+            container: 'app',
+            reason: 'Killing',
+            type: 'Normal',
+            message: 'Container app failed liveness probe, will be restarted',
+            count: 5,
+            first: at('01:20:00'),
+            last: at('01:50:00'),
+          }),
+        ),
       );
       return f;
     },

@@ -4,7 +4,7 @@
  * observations. Never keyed on object names beyond the controllers' naming conventions.
  */
 
-import type { Derived } from '../../analysis/derive.js';
+import { type Derived, parseScaling } from '../../analysis/derive.js';
 import { isControlPlane } from '../../analysis/nodes.js';
 import {
   assessSchedulingFailure,
@@ -400,12 +400,61 @@ export function previousRevision(facts: Facts): Revision | null {
   return older.sort((a, b) => b.revision - a.revision)[0] ?? null;
 }
 
-/** A rollout is in flight or recent: the current revision is new in the window or not fully ready. */
+/**
+ * A rollout is in flight or recent: the current revision is new in the window, or it is not fully
+ * ready while an older revision still runs pods. (A current revision short of ready replicas with
+ * every older one scaled down is a scale-up or a failing workload, not a rollout.)
+ */
 export function recentRollout(facts: Facts): Revision | null {
   const cur = currentRevision(facts);
   if (!cur || !previousRevision(facts)) return null;
   const recent = cur.createdAt !== null && ms(cur.createdAt) >= ms(facts.since);
-  return recent || cur.readyReplicas < cur.replicas ? cur : null;
+  const olderRunning =
+    cur.kind === 'ReplicaSet'
+      ? facts.revisions.some((r) => !r.current && r.kind === 'ReplicaSet' && r.replicas > 0)
+      : facts.pods.some((p) => {
+          const hash = p.metadata?.labels?.['controller-revision-hash'];
+          return hash !== undefined && hash !== cur.name;
+        });
+  return recent || (cur.readyReplicas < cur.replicas && olderRunning) ? cur : null;
+}
+
+/**
+ * A scale-up of the target's workload (deployment-controller `ScalingReplicaSet` of its current
+ * ReplicaSet, or an HPA `SuccessfulRescale`) in the window, no later than `before` + 1 min: what
+ * asked for the pods that cannot be placed or created.
+ */
+export function scaleUpTrigger(facts: Facts, scope: Scope, before?: string | null): string | null {
+  const w = scope.workload;
+  if (!w) return null;
+  const limit = before ? ms(before) + 60_000 : Number.POSITIVE_INFINITY;
+  const cur = currentRevision(facts);
+  const inWindow = (e: Ev) => ms(e.first ?? e.last) >= ms(facts.since) && ms(e.first ?? e.last) <= limit;
+  const scaled = latestOf(
+    facts.events.filter((e) => {
+      if (e.reason !== 'ScalingReplicaSet' || e.kind !== w.kind || e.object !== w.name || !inWindow(e)) return false;
+      const s = parseScaling(e.message);
+      return s?.up === true && (s.from === null || s.to > s.from) && (!cur || s.rs === cur.name);
+    }),
+    (e) => e.first ?? e.last,
+  );
+  if (scaled) {
+    const s = parseScaling(scaled.message);
+    return `scale-up of ${w.kind.toLowerCase()}/${w.name}${s?.from !== null && s?.from !== undefined ? ` from ${s.from}` : ''} to ${s?.to} replicas at ${clock(scaled.first ?? scaled.last)}`;
+  }
+  const rescale = latestOf(
+    facts.events.filter(
+      (e) =>
+        e.kind === 'HorizontalPodAutoscaler' &&
+        e.reason === 'SuccessfulRescale' &&
+        inWindow(e) &&
+        facts.hpas.some((h) => objName(h) === e.object && h.spec?.scaleTargetRef?.name === w.name),
+    ),
+    (e) => e.first ?? e.last,
+  );
+  return rescale
+    ? `HPA ${rescale.object} scale-up at ${clock(rescale.first ?? rescale.last)} (${quote(rescale.message, 80)})`
+    : null;
 }
 
 /** `['bad-rollout']` when a recent rollout's symptoms are accounted for by an infrastructure cause. */

@@ -5,6 +5,7 @@
  * allocatable, and the autoscaler's reaction. Stands down when the failure was transient or another
  * clause (volume, spreading, selector) explains the nodes.
  */
+import { isControlPlane, isCordoned, isNotReady, nodeMatchesPod } from '../../analysis/nodes.js';
 import { describeClauses } from '../../analysis/scheduling.js';
 import type { Facts } from '../../domain/facts.js';
 import type { Evidence, Fix } from '../../domain/result.js';
@@ -29,10 +30,13 @@ import {
   ref,
   rolloutExplains,
   rolloutTrigger,
+  scaleUpTrigger,
   schedulingPicture,
   schedulingSignal,
   specSignal,
+  statusSignal,
   templatePatch,
+  templateResource,
   times,
   transientReason,
 } from './common.js';
@@ -148,8 +152,17 @@ export const insufficientResources: Rule = {
       autoscaler.filter((e) => e.reason === 'TriggeredScaleUp' || e.reason === 'Nominated'),
       (e) => e.last,
     );
+    // Karpenter: `all available instance types exceed limits for nodepool "gpu"` — the pool is capped.
+    const capped = blocked ? /exceed limits for nodepool "?([\w.-]+)"?/.exec(blocked.message)?.[1] : undefined;
     if (blocked) {
-      signals.push(eventSignal(blocked, `${blocked.reason}${times(blocked)}: ${quote(blocked.message)}`));
+      signals.push(
+        eventSignal(
+          blocked,
+          capped
+            ? `${blocked.reason}${times(blocked)} (Karpenter): every instance type would exceed the limits of NodePool ${capped}, so no node can be added — ${quote(blocked.message, 200)}`
+            : `${blocked.reason}${times(blocked)}: ${quote(blocked.message)}`,
+        ),
+      );
     } else if (scaling) {
       signals.push(
         eventSignal(scaling, `${scaling.reason}: ${quote(scaling.message)} (the autoscaler is adding capacity).`),
@@ -184,6 +197,59 @@ export const insufficientResources: Rule = {
       });
     }
 
+    // The nodes that could take the pod, from their own status: every known node matching its
+    // selector/affinity is big enough for it but has no room left for the missing resource (allocatable minus what the
+    // target's pods there request). Independent of the scheduler's event.
+    const podSpec = template?.spec ?? scope.pods[0]?.spec;
+    for (const res of resources) {
+      const need = templateResource(template, 'requests', res) ?? templateResource(template, 'limits', res);
+      if (need === null || need <= 0) continue;
+      const eligible = facts.nodes.filter(
+        (n) =>
+          n.exists &&
+          !isControlPlane(n) &&
+          !isCordoned(n) &&
+          !isNotReady(n) &&
+          nodeMatchesPod(n, podSpec?.nodeSelector, podSpec?.affinity) &&
+          parseQuantity(n.object?.status?.allocatable?.[res]) !== null,
+      );
+      if (eligible.length === 0) continue;
+      const full = eligible.map((n) => {
+        const alloc = parseQuantity(n.object?.status?.allocatable?.[res]) ?? 0;
+        const used = scope.pods
+          .filter((p) => p.spec?.nodeName === n.name && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+          .reduce(
+            (sum, p) =>
+              sum +
+              (p.spec?.containers ?? []).reduce(
+                (x, c) => x + (parseQuantity(c.resources?.requests?.[res] ?? c.resources?.limits?.[res]) ?? 0),
+                0,
+              ),
+            0,
+          );
+        return { n, alloc, used, free: alloc - used };
+      });
+      // Room used up (each node could hold the pod empty), not a request too large for any node.
+      if (full.every((x) => x.free < need && x.alloc >= need)) {
+        const fmt = (v: number) => formatQuantity(res, v);
+        signals.push(
+          statusSignal(
+            ref('default', 'Node', full[0]?.n.name ?? ''),
+            null,
+            `The ${plural(full.length, 'known node')} that match the pod's selector (${full
+              .slice(0, 3)
+              .map(
+                (x) => `${x.n.name}: ${res} ${fmt(x.alloc)} allocatable, ${fmt(x.used)} requested by running replicas`,
+              )
+              .join(
+                '; ',
+              )}${full.length > 3 ? '; …' : ''}) have less than the ${fmt(need)} ${res} a new replica requests.`,
+          ),
+        );
+        break;
+      }
+    }
+
     const total = pic.latest.failure.total;
     const summary =
       `${plural(pic.pending.length || pic.pods.length, 'pod')} cannot be scheduled on any of the ${total ?? '?'} nodes: ${describeClauses(a.decisive)}` +
@@ -215,12 +281,18 @@ export const insufficientResources: Rule = {
     const advice =
       a.requestTooLarge || tooLarge
         ? `Lower the requests of ${target} below the largest node's allocatable (kubectl -n ${ns} set resources ${target} --requests=…) or add a node group / NodePool with a larger instance type; check with kubectl describe nodes | grep -A6 Allocatable.`
-        : `Add capacity: raise the node group max / NodePool limits (the autoscaler cannot place ${target}), or reduce the requests/replicas of ${target}; see kubectl -n ${ns} describe pod ${pic.latest.pod} and kubectl top nodes.`;
+        : capped
+          ? `NodePool ${capped} is at its limits (kubectl get nodepool ${capped} -o jsonpath='{.spec.limits} {.status.resources}'): raising them is a capacity/spend decision; otherwise free capacity on its nodes or reduce the replicas/requests of ${target}. No automatic patch.`
+          : `Add capacity: raise the node group max / NodePool limits (the autoscaler cannot place ${target}), or reduce the requests/replicas of ${target}; see kubectl -n ${ns} describe pod ${pic.latest.pod} and kubectl top nodes.`;
     return {
       kind: 'match',
       summary,
       signals,
-      trigger: rolloutTrigger(facts) ?? nodeLoss(facts, scope, pic.firstSeen)?.text ?? null,
+      trigger:
+        rolloutTrigger(facts) ??
+        scaleUpTrigger(facts, scope, pic.firstSeen) ??
+        nodeLoss(facts, scope, pic.firstSeen)?.text ??
+        null,
       fix,
       advice,
       explains: rolloutExplains(facts),

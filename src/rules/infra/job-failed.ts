@@ -97,13 +97,27 @@ export const jobFailed: Rule = {
     } else if (lastSawFailed)
       signals.push(eventSignal(lastSawFailed, `${lastSawFailed.reason}: ${quote(lastSawFailed.message)}.`));
 
+    // Only the failed Job's own pods speak for it (a CronJob's scope also holds its earlier runs).
+    const ofJob = (name: string): boolean => {
+      const p = scope.pods.find((x) => x.metadata?.name === name);
+      if (p) {
+        const labels = p.metadata?.labels ?? {};
+        return (
+          (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Job' && o.name === jobName) ||
+          labels['batch.kubernetes.io/job-name'] === jobName ||
+          labels['job-name'] === jobName
+        );
+      }
+      return name.startsWith(`${jobName}-`);
+    };
     // The pods' own failures.
     const failedPods = scope.pods.filter(
       (p) =>
-        p.status?.phase === 'Failed' ||
-        (p.status?.containerStatuses ?? []).some(
-          (c) => (c.state?.terminated?.exitCode ?? 0) !== 0 || (c.lastState?.terminated?.exitCode ?? 0) !== 0,
-        ),
+        ofJob(p.metadata?.name ?? '') &&
+        (p.status?.phase === 'Failed' ||
+          (p.status?.containerStatuses ?? []).some(
+            (c) => (c.state?.terminated?.exitCode ?? 0) !== 0 || (c.lastState?.terminated?.exitCode ?? 0) !== 0,
+          )),
     );
     const exits = failedPods.flatMap((p) =>
       (p.status?.containerStatuses ?? [])
@@ -120,7 +134,7 @@ export const jobFailed: Rule = {
         ),
       );
     }
-    const logs = facts.logs.filter((l) => scope.isPod(l.pod, l.namespace) && l.lines.length > 0);
+    const logs = facts.logs.filter((l) => scope.isPod(l.pod, l.namespace) && ofJob(l.pod) && l.lines.length > 0);
     let errorLine: string | null = null;
     for (const l of logs) {
       const line = [...l.lines].reverse().find((x) => ERRORISH.test(x)) ?? l.lines[l.lines.length - 1] ?? null;
@@ -134,16 +148,51 @@ export const jobFailed: Rule = {
       });
       break;
     }
-    const deadline = job?.spec?.activeDeadlineSeconds;
+    // The failed Job's spec: the Job itself when it is the target, else the CronJob's jobTemplate.
+    const jobSpec =
+      facts.target.kind === 'Job' && facts.target.name === jobName
+        ? facts.target.object?.spec
+        : w.kind === 'Job'
+          ? job?.spec
+          : job?.spec?.jobTemplate?.spec;
+    const deadline: number | undefined =
+      jobSpec?.activeDeadlineSeconds ?? job?.spec?.jobTemplate?.spec?.activeDeadlineSeconds;
+    let trend = '';
     if (reason === 'DeadlineExceeded' && typeof deadline === 'number') {
-      signals.push(
-        specSignal(ref(ns, 'Job', w.kind === 'Job' ? w.name : jobName), `activeDeadlineSeconds is ${deadline}s.`),
-      );
+      signals.push(specSignal(ref(ns, 'Job', jobName), `activeDeadlineSeconds is ${deadline}s.`));
+      // Earlier successful runs (other Jobs of the same CronJob): how long they took against the deadline.
+      const runs = scope.pods
+        .filter((p) => !ofJob(p.metadata?.name ?? '') && p.status?.phase === 'Succeeded')
+        .map((p) => {
+          const t = (p.status?.containerStatuses ?? []).map((c) => c.state?.terminated).find((x) => x?.startedAt);
+          const d = ms(t?.finishedAt) - ms(t?.startedAt);
+          return { pod: p.metadata?.name ?? '', start: t?.startedAt ?? '', d };
+        })
+        .filter((r) => Number.isFinite(r.d) && r.d > 0)
+        .sort((a, b) => ms(a.start) - ms(b.start))
+        .slice(-5);
+      if (runs.length >= 2) {
+        const fmt = (v: number) =>
+          `${Math.floor(v / 60_000)}m${String(Math.round((v % 60_000) / 1000)).padStart(2, '0')}s`;
+        const longest = Math.max(...runs.map((r) => r.d));
+        const growing = runs.every((r, i) => i === 0 || r.d >= (runs[i - 1]?.d ?? 0));
+        const near = longest >= 0.7 * deadline * 1000;
+        trend = near
+          ? `earlier runs took ${runs.map((r) => fmt(r.d)).join(', ')}${growing ? ', growing' : ''}, close to the ${fmt(deadline * 1000)} deadline`
+          : `earlier runs took only ${runs.map((r) => fmt(r.d)).join(', ')}: this run was unusually slow or stuck`;
+        signals.push(
+          statusSignal(
+            ref(ns, 'Pod', runs[runs.length - 1]?.pod ?? ''),
+            runs[runs.length - 1]?.start ?? null,
+            `${plural(runs.length, 'earlier successful run')} of the same job took ${runs.map((r) => fmt(r.d)).join(', ')} against activeDeadlineSeconds ${deadline}s${near ? `${growing ? ' and keep growing' : ''}: the work now needs about as long as the deadline allows` : ': this run was far slower than usual'}.`,
+          ),
+        );
+      }
     }
-    const backoff = job?.spec?.backoffLimit;
+    const backoff: number | undefined = jobSpec?.backoffLimit ?? job?.spec?.backoffLimit;
     const summary =
       reason === 'DeadlineExceeded'
-        ? `Job ${jobName} ran longer than its deadline${typeof deadline === 'number' ? ` (${deadline}s)` : ''} and was failed${errorLine ? `; last log line: ${quote(errorLine, 140)}` : '.'}`
+        ? `Job ${jobName} ran longer than its deadline${typeof deadline === 'number' ? ` (${deadline}s)` : ''} and was failed${trend ? `; ${trend}` : ''}${errorLine ? `; its last log line: ${quote(errorLine, 140)}` : '.'}`
         : `Job ${jobName} failed (${reason}${typeof backoff === 'number' ? `, backoffLimit ${backoff}` : ''})${errorLine ? `: ${quote(errorLine, 160)}` : ': its pods exited with errors.'}`;
     const explains: CauseId[] = reason === 'DeadlineExceeded' ? [] : ['app-crash'];
     return {
@@ -153,10 +202,12 @@ export const jobFailed: Rule = {
       trigger: null,
       fix: null,
       advice:
-        `Read the failed pods' logs (kubectl -n ${ns} logs job/${jobName} --previous; kubectl -n ${ns} describe job ${jobName}) and fix that error` +
-        (reason === 'DeadlineExceeded'
-          ? ', or raise activeDeadlineSeconds if the work legitimately takes longer'
-          : '') +
+        (trend.startsWith('earlier runs took only') || !trend
+          ? `Read the failed pods' logs (kubectl -n ${ns} logs job/${jobName} --previous; kubectl -n ${ns} describe job ${jobName}) and fix that error` +
+            (reason === 'DeadlineExceeded'
+              ? ', or raise activeDeadlineSeconds if the work legitimately takes longer'
+              : '')
+          : `The work has grown to about the deadline: raise activeDeadlineSeconds with headroom above the recent run times, or speed up / split the job (a capacity decision for its owners, no automatic patch)`) +
         (w.kind === 'CronJob'
           ? `; then re-run: kubectl -n ${ns} create job ${w.name}-manual --from=cronjob/${w.name}.`
           : '; then re-create the Job.'),

@@ -23,6 +23,7 @@ import type { RuleOutcome } from '../rule.js';
 import {
   buildScope,
   clock,
+  earliestOf,
   eventSignal,
   formatBytes,
   latestOf,
@@ -38,6 +39,7 @@ import {
   specSignal,
   statusSignal,
   templatePatch,
+  templateResource,
   times,
 } from './common.js';
 
@@ -164,6 +166,114 @@ function diskFix(
   };
 }
 
+interface Culprit {
+  pod: Pod;
+  namespace: string;
+  name: string;
+  /** The controller to patch (Deployment from a ReplicaSet by its pod-template-hash), when known. */
+  owner: { kind: string; name: string } | null;
+  /** Containers without limits.memory. */
+  unbounded: string[];
+  request: number | null;
+  /** Why it stands out: `the only workload pod on the node without a memory limit`. */
+  why: string;
+}
+
+function podRequest(p: Pod, key: string): number {
+  return (p.spec?.containers ?? []).reduce((n, c) => n + (parseQuantity(c.resources?.requests?.[key]) ?? 0), 0);
+}
+
+function controllerOf(p: Pod): { kind: string; name: string } | null {
+  const o = p.metadata?.ownerReferences?.find((r) => r.controller) ?? p.metadata?.ownerReferences?.[0];
+  if (!o) return null;
+  if (o.kind === 'ReplicaSet') {
+    const hash = p.metadata?.labels?.['pod-template-hash'];
+    return hash && o.name.endsWith(`-${hash}`)
+      ? { kind: 'Deployment', name: o.name.slice(0, -hash.length - 1) }
+      : { kind: 'ReplicaSet', name: o.name };
+  }
+  return { kind: o.kind, name: o.name };
+}
+
+/**
+ * The consumer that starved a node under memory pressure, among the pods running there now: the
+ * one workload pod (not the target's, not a DaemonSet/static pod) with no memory limit, or the
+ * only such Burstable one. Null when it is not unambiguous or the nodes' residents were not read.
+ */
+function memoryCulprit(facts: Facts, scope: Scope, nodeName: string | null): Culprit | null {
+  const node = facts.nodes.find((n) => n.name === nodeName);
+  const candidates: Culprit[] = [];
+  for (const p of node?.residents ?? []) {
+    const name = p.metadata?.name ?? '';
+    const namespace = p.metadata?.namespace ?? '';
+    if (scope.isPod(name, namespace) || p.metadata?.deletionTimestamp) continue;
+    if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+    const owner = controllerOf(p);
+    if (!owner || owner.kind === 'DaemonSet' || owner.kind === 'Node') continue;
+    const unbounded = (p.spec?.containers ?? []).filter((c) => !c.resources?.limits?.memory).map((c) => c.name);
+    if (unbounded.length === 0) continue;
+    candidates.push({
+      pod: p,
+      namespace,
+      name,
+      owner,
+      unbounded,
+      request: podRequest(p, 'memory') || null,
+      why: 'the only workload pod on the node without a memory limit',
+    });
+  }
+  if (candidates.length === 1) return candidates[0] ?? null;
+  const burstable = candidates.filter((c) => c.request !== null);
+  const only = burstable.length === 1 ? burstable[0] : undefined;
+  return only ? { ...only, why: 'the only workload pod on the node with a memory request but no limit' } : null;
+}
+
+const GI = 2 ** 30;
+const MI = 2 ** 20;
+
+/**
+ * Cap the culprit's one unbounded container at what the node has left for it: allocatable minus
+ * what the other pods there request (or were seen using) minus the eviction threshold, rounded
+ * down. It can then no longer push the node into pressure (it is OOM-killed instead of its
+ * neighbours being evicted). Only for a patchable controller, a single unbounded container, and a
+ * cap that stays above its request.
+ */
+function culpritFix(facts: Facts, scope: Scope, c: Culprit, nodeName: string, info: EvictionInfo | null): Fix | null {
+  const owner = c.owner;
+  if (!owner || !['Deployment', 'StatefulSet', 'ReplicaSet'].includes(owner.kind) || c.unbounded.length !== 1)
+    return null;
+  const node = facts.nodes.find((n) => n.name === nodeName);
+  const alloc = parseQuantity(node?.object?.status?.allocatable?.memory);
+  if (alloc === null) return null;
+  let others = 0;
+  for (const p of node?.residents ?? []) {
+    if (p === c.pod || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+    if (scope.isPod(p.metadata?.name ?? '', p.metadata?.namespace)) continue;
+    others += podRequest(p, 'memory');
+  }
+  // The target's own pod comes back to this node: its request or what it was seen using.
+  const seen = Math.max(0, ...(info?.containers ?? []).map((x) => parseQuantity(x.usage) ?? 0));
+  others += Math.max(templateResource(scope.template, 'requests', 'memory') ?? 0, seen);
+  const threshold = parseQuantity(info?.threshold) ?? 100 * MI;
+  const room = alloc - others - threshold;
+  const cap = room >= 2 * GI ? Math.floor(room / (GI / 2)) * (GI / 2) : Math.floor(room / (64 * MI)) * 64 * MI;
+  const ctr = (c.pod.spec?.containers ?? []).find((x) => x.name === c.unbounded[0]);
+  const req = parseQuantity(ctr?.resources?.requests?.memory) ?? 0;
+  if (!ctr || cap < 256 * MI || cap < req) return null;
+  const limit = cap % GI === 0 ? `${cap / GI}Gi` : `${Math.round(cap / MI)}Mi`;
+  return {
+    summary: `set limits.memory ${limit} on container ${ctr.name} of ${owner.kind} ${c.namespace}/${owner.name} (it has none): node ${nodeName} has ${formatBytes(alloc)} allocatable, its other pods request or use ${formatBytes(others)} and the eviction threshold is ${formatBytes(threshold)}, so it can no longer starve its neighbours (it is OOM-killed instead); then size its requests.memory to real usage`,
+    resource: {
+      apiVersion: 'apps/v1',
+      kind: owner.kind,
+      namespace: c.namespace,
+      name: owner.name,
+    },
+    patchType: 'strategic',
+    patch: templatePatch(owner.kind, { containers: [{ name: ctr.name, resources: { limits: { memory: limit } } }] }),
+  };
+}
+
 function readable(q: string): string {
   const v = parseQuantity(q);
   return v === null || v < 2 ** 20 ? q : formatBytes(v);
@@ -196,6 +306,20 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
         kind: 'ruled-out',
         reason: `Evicted pod ${old?.pod} (${resourceWord}) dates from ${old?.time ?? 'before the window'}, before the evidence window: a leftover object, not this incident.`,
       };
+    }
+    // Memory: the target's containers are killed by their own cgroup limit, and no target pod was evicted.
+    if (kind === 'memory') {
+      const oom = scope.pods.flatMap((p) =>
+        (p.status?.containerStatuses ?? [])
+          .filter((c) => c.lastState?.terminated?.reason === 'OOMKilled' || c.state?.terminated?.reason === 'OOMKilled')
+          .map((c) => `${p.metadata?.name}/${c.name}`),
+      );
+      if (oom.length > 0 && pressedNodes.length === 0) {
+        return {
+          kind: 'ruled-out',
+          reason: `${oom[0]} is OOMKilled by its own memory limit (container cgroup), no target pod was evicted, and ${hosting.length > 0 ? `the nodes hosting them (${hosting.slice(0, 3).join(', ')}) report` : 'its nodes report'} no MemoryPressure${all.length > 0 ? '' : ''}.`,
+        };
+      }
     }
     const elsewhere = pressured(new Set(facts.nodes.map((n) => n.name))).filter((n) => !hosting.includes(n));
     if (elsewhere.length > 0) {
@@ -278,7 +402,15 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
   }
 
   const info = last?.info;
-  const fix = kind === 'disk' ? diskFix(facts, scope, culprit?.name ?? null, nodeName, info ?? null) : null;
+  // Memory: the target's own container is the hog only when it used a large share of the node;
+  // otherwise look for the unbounded consumer among the node's other pods.
+  const alloc = parseQuantity(facts.nodes.find((n) => n.name === nodeName)?.object?.status?.allocatable?.memory);
+  const targetHog =
+    culprit !== null && alloc !== null && (parseQuantity(culprit.usage) ?? 0) >= alloc / 2 && ctr !== undefined;
+  const consumer = kind === 'memory' && !targetHog && nodeName ? memoryCulprit(facts, scope, nodeName) : null;
+  const consumerFix = consumer && nodeName ? culpritFix(facts, scope, consumer, nodeName, info ?? null) : null;
+  const fix =
+    kind === 'disk' ? diskFix(facts, scope, culprit?.name ?? null, nodeName, info ?? null) : (consumerFix ?? null);
   const biggest = largestConsumer(facts, kind, nodeName);
   const writer =
     biggest && !scope.isPod(biggest.pod, biggest.ev.objectNamespace)
@@ -295,8 +427,34 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
       : '';
     const count =
       recent.length > 0 ? plural(new Set(recent.map((e) => e.pod)).size, 'target pod') : 'no target pod yet';
-    summary = `Node ${nodeName ?? '?'} ran low on ${resourceWord}${info?.threshold ? ` (threshold ${readable(info.threshold)}, available ${readable(info.available ?? '?')})` : ''} and the kubelet evicted ${count}.${who}${writer}`;
+    const unbounded = consumer
+      ? ` The likely consumer is ${consumer.namespace}/${consumer.name}${consumer.owner ? ` (${consumer.owner.kind} ${consumer.owner.name})` : ''}, ${consumer.why}${consumer.request ? ` (request ${formatBytes(consumer.request)})` : ''}.`
+      : '';
+    summary = `Node ${nodeName ?? '?'} ran low on ${resourceWord}${info?.threshold ? ` (threshold ${readable(info.threshold)}, available ${readable(info.available ?? '?')})` : ''} and the kubelet evicted ${count}.${who}${writer}${unbounded}`;
   }
+  // When the node first hit pressure in the window: its pressure/threshold events, the first eviction.
+  const pressureAt =
+    earliestOf(
+      [
+        ...(nodeName
+          ? nodeEvents(facts, nodeName, [NODE_REASON[kind], 'EvictionThresholdMet'])
+              .map((e) => e.first ?? e.last)
+              .filter((t) => ms(t) >= since)
+          : []),
+        ...recent.map((e) => e.time).filter((t): t is string => t !== null),
+        ...conditionTimes,
+      ],
+      (t) => t,
+    ) ?? null;
+  const trigger = nodeName
+    ? `node ${nodeName} under ${CONDITION[kind]}${pressureAt ? ` at ${clock(pressureAt)}` : ''}${
+        consumer
+          ? ` (unbounded consumer ${consumer.namespace}/${consumer.name}${consumer.owner ? `, ${consumer.owner.kind} ${consumer.owner.name}` : ''}, no memory limit)`
+          : targetHog && culprit
+            ? ` (container ${culprit.name} of the target using ${readable(culprit.usage)})`
+            : ''
+      }`
+    : null;
   const ns = scope.namespace;
   const ctrName = culprit?.name ?? ctr?.name ?? '<container>';
   const target = scope.workload
@@ -305,15 +463,23 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
   const advice =
     kind === 'disk'
       ? `Bound the writer's disk use: set resources.limits.ephemeral-storage on ${ctrName} (kubectl -n ${ns} set resources ${target} -c ${ctrName} --limits=ephemeral-storage=2Gi), emptyDir.sizeLimit, log to stdout instead of files, or enlarge the node disk; kubectl describe node ${nodeName ?? '<node>'} | grep -i pressure. Delete the leftover Evicted pods once fixed.`
-      : `Set memory requests close to real usage and a memory limit for ${ctrName}${culprit ? ` (it was using ${readable(culprit.usage)} against a ${culprit.request || '0'} request)` : ''}: kubectl -n ${ns} set resources ${target} -c ${ctrName} --requests=memory=<steady-state> --limits=memory=<max>; check kubectl top pods --sort-by=memory on node ${nodeName ?? '<node>'}.`;
+      : consumer && !targetHog
+        ? `Bound the consumer: give ${consumer.namespace}/${consumer.name} a memory limit and a request close to its real usage (kubectl -n ${consumer.namespace} set resources ${consumer.owner ? `${consumer.owner.kind.toLowerCase()}/${consumer.owner.name}` : `pod/${consumer.name}`} -c ${consumer.unbounded[0] ?? '<container>'} --requests=memory=<steady-state> --limits=memory=<max>; a JVM sizes its heap from the limit). Give ${ctrName} a memory request too so the kubelet does not evict it first (BestEffort pods go first). Check kubectl top pods -A --sort-by=memory on node ${nodeName ?? '<node>'}.`
+        : `Set memory requests close to real usage and a memory limit for ${ctrName}${culprit ? ` (it was using ${readable(culprit.usage)} against a ${culprit.request || '0'} request)` : ''}: kubectl -n ${ns} set resources ${target} -c ${ctrName} --requests=memory=<steady-state> --limits=memory=<max>; check kubectl top pods --sort-by=memory on node ${nodeName ?? '<node>'}.`;
+  // Pending replacements the scheduler keeps off the node for its pressure taint are this cause's symptom.
+  const taintKey = `node.kubernetes.io/${kind === 'disk' ? 'disk' : 'memory'}-pressure`;
+  const blocksScheduling = podEvents(facts, scope, ['FailedScheduling']).some((e) => e.message.includes(taintKey));
   return {
     kind: 'match',
     summary,
     signals,
-    trigger: null,
+    trigger,
     fix,
     advice,
-    explains: ['app-crash'],
+    explains: [
+      'app-crash',
+      ...(blocksScheduling ? (['scheduling-constraints', 'insufficient-resources'] as const) : []),
+    ],
     timeline: conditionTimes.map((t) => ({
       time: t,
       text: `node ${nodeName} reported ${CONDITION[kind]}`,

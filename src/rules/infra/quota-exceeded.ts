@@ -27,6 +27,7 @@ import {
   replicaShortfall,
   rolloutExplains,
   rolloutTrigger,
+  scaleUpTrigger,
   specSignal,
   statusSignal,
   templatePatch,
@@ -206,7 +207,9 @@ export const quotaExceeded: Rule = {
     );
     const trigger =
       rolloutTrigger(facts) ??
-      (rescale ? `HPA ${rescale.object} scale-up at ${clock(rescale.last)} (${quote(rescale.message, 80)})` : null);
+      (rescale
+        ? `HPA ${rescale.object} scale-up at ${clock(rescale.last)} (${quote(rescale.message, 80)})`
+        : scaleUpTrigger(facts, scope, last.first ?? last.last));
     const explains: CauseId[] = [...rolloutExplains(facts)];
     if (facts.hpas.some((h) => h.spec?.scaleTargetRef?.name === w?.name)) explains.push('hpa-at-max');
 

@@ -17,7 +17,7 @@ import {
   type Toleration,
   untoleratedTaints,
 } from '../../analysis/nodes.js';
-import { type ClauseKind, describeClauses } from '../../analysis/scheduling.js';
+import { type ClauseKind, describeClauses, taintClass } from '../../analysis/scheduling.js';
 import type { Facts, NodeFacts } from '../../domain/facts.js';
 import type { Evidence, Fix } from '../../domain/result.js';
 import type { Rule, RuleOutcome } from '../rule.js';
@@ -177,6 +177,34 @@ export const schedulingConstraints: Rule = {
 
     const kinds = new Set(a.decisive.map((c) => c.kind));
     const spec: Raw = scope.template?.spec ?? scope.pods[0]?.spec ?? {};
+    // The selector is satisfiable: a known node matches it, and the scheduler kept the pod off that
+    // node for a node-condition taint (memory/disk pressure, not-ready…). The node's condition blocks
+    // the pod, not its constraint (each node is counted under the first filter it fails, taints first).
+    const conditionClauses = latest.failure.clauses.filter((c) => c.taint?.class === 'node-condition');
+    if (conditionClauses.length > 0 && [...kinds].every((k) => k === 'selector')) {
+      const tolerations: Toleration[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+      const keys = conditionClauses.map((c) => c.taint?.key ?? '');
+      const eligible = facts.nodes.filter(
+        (n) =>
+          n.exists &&
+          !isControlPlane(n) &&
+          nodeMatchesPod(n, spec.nodeSelector, spec.affinity) &&
+          untoleratedTaints(n, tolerations).every(
+            (t) => keys.includes(t.key) || taintClass(t.key) === 'node-condition',
+          ),
+      );
+      if (eligible.length > 0) {
+        return {
+          kind: 'ruled-out',
+          reason: `${constraintText(spec) || 'the node selector'} matches ${plural(eligible.length, 'node')} (${eligible
+            .slice(0, 3)
+            .map((n) => n.name)
+            .join(
+              ', ',
+            )}), kept off by ${describeClauses(conditionClauses)}: a node condition, not the pod's constraint, blocks it.`,
+        };
+      }
+    }
     const signals: Evidence[] = [];
     const sched = schedulingSignal(pic, scope);
     if (sched) signals.push(sched);

@@ -155,4 +155,88 @@ describe('insufficient-resources', () => {
     assert.match(ruledOut(insufficientResources, f), /no Insufficient cpu\/memory clause/);
     assert.equal(run(insufficientResources, facts({ pods: [pod('api-7c9d8f6b5d-x2k4q')] })), null);
   });
+
+  describe('extended resource capped by the node pool after a scale-up', () => {
+    const GPU_MSG =
+      "0/7 nodes are available: 3 node(s) didn't match Pod's node affinity/selector, 4 Insufficient nvidia.com/gpu. preemption: 0/7 nodes are available: 3 Preemption is not helpful for scheduling, 4 No preemption victims found for incoming pod.";
+    const gpuTemplate = template({
+      containers: [
+        container({ resources: { requests: { cpu: '3', 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } } }),
+      ],
+      nodeSelector: { pool: 'gpu' },
+    });
+    const scenario = () => {
+      const running = ['api-7c9d8f6b5d-aaaaa', 'api-7c9d8f6b5d-bbbbb'];
+      const pending = ['api-7c9d8f6b5d-ccccc'];
+      const gpuNode = (n: string) => node(n, { labels: { pool: 'gpu' } }, { 'nvidia.com/gpu': '1' });
+      return facts(
+        {
+          pods: [
+            ...running.map((n, i) =>
+              pod(n, { node: `gpu-${i}`, spec: { containers: gpuTemplate.spec?.containers ?? [] } }),
+            ),
+            ...pending.map((n) => pod(n, { node: null })),
+          ],
+          nodes: [
+            { ...gpuNode('gpu-0'), pods: [running[0]!] },
+            { ...gpuNode('gpu-1'), pods: [running[1]!] },
+          ],
+          revisions: [
+            revision(7, 'api-7c9d8f6b5d', gpuTemplate, {
+              current: true,
+              createdAt: '2026-02-25T08:00:00Z',
+              replicas: 3,
+              readyReplicas: 2,
+            }),
+            revision(6, 'api-5b4c3d2e1f', gpuTemplate, {
+              createdAt: '2026-02-20T08:00:00Z',
+              replicas: 0,
+              readyReplicas: 0,
+            }),
+          ],
+          events: [
+            ev({
+              kind: 'Deployment',
+              object: 'api',
+              reason: 'ScalingReplicaSet',
+              type: 'Normal',
+              source: 'deployment-controller',
+              message: 'Scaled up replica set api-7c9d8f6b5d to 3 from 2',
+              first: T('09:45:00'),
+              last: T('09:45:00'),
+            }),
+            ...pending.map((n) => schedulerEv(n, GPU_MSG)),
+            ev({
+              reason: 'FailedScheduling',
+              object: pending[0]!,
+              source: 'karpenter',
+              message:
+                'Failed to schedule pod, incompatible with nodepool "general", incompatible requirements, key pool, pool In [gpu] not in pool In [general]; all available instance types exceed limits for nodepool "gpu"',
+            }),
+          ],
+        },
+        deployment({ template: gpuTemplate, status: { replicas: 3, readyReplicas: 2 } }),
+      );
+    };
+
+    test('scheduler + Karpenter pool limit + the nodes’ own allocatable: 3 signals, the scale-up is the trigger', () => {
+      const m = match(insufficientResources, scenario());
+      assert.equal(m.signals.length, 3);
+      assert.ok(m.signals.some((x) => /exceed the limits of NodePool gpu/.test(x.text)));
+      assert.ok(
+        m.signals.some((x) =>
+          /2 known nodes that match the pod's selector .* nvidia.com\/gpu 1 allocatable/.test(x.text),
+        ),
+      );
+      assert.equal(m.trigger, 'scale-up of deployment/api from 2 to 3 replicas at 09:45:00Z');
+      assert.equal(m.fix, null);
+      assert.match(m.advice, /NodePool gpu is at its limits/);
+    });
+
+    test('an old revision that is merely short of ready replicas is not a rollout in flight', () => {
+      const m = match(insufficientResources, scenario());
+      assert.doesNotMatch(m.trigger ?? '', /rollout/);
+      assert.deepEqual(m.explains, []);
+    });
+  });
 });

@@ -104,4 +104,71 @@ describe('job-failed', () => {
   test('not a Job target: nothing', () => {
     assert.equal(run(jobFailed, facts({}, deployment())), null);
   });
+
+  test('CronJob deadline: only the failed Job speaks (no log of an earlier run), earlier run times show the trend', () => {
+    const cron = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'reconcile', namespace: 'shop' },
+      spec: { jobTemplate: { spec: { activeDeadlineSeconds: 1200, template: { spec: { containers: [] } } } } },
+    };
+    const run0 = (n: number, mins: number) =>
+      pod(`reconcile-2884${n}-abcde`, {
+        phase: 'Succeeded',
+        labels: { 'job-name': `reconcile-2884${n}` },
+        status: {
+          containerStatuses: [
+            {
+              name: 'reconcile',
+              state: {
+                terminated: {
+                  exitCode: 0,
+                  reason: 'Completed',
+                  startedAt: T(`0${n}:00:00`),
+                  finishedAt: T(`0${n}:${String(mins).padStart(2, '0')}:30`),
+                },
+              },
+            },
+          ],
+        },
+      });
+    const f = facts(
+      {
+        pods: [run0(6, 14), run0(7, 16), run0(8, 17)].map((p) => {
+          p.metadata!.ownerReferences = [{ kind: 'Job', name: p.metadata!.labels!['job-name']!, controller: true }];
+          return p;
+        }),
+        events: [
+          ev({
+            kind: 'Job',
+            object: 'reconcile-28849',
+            reason: 'DeadlineExceeded',
+            source: 'job-controller',
+            message: 'Job was active longer than specified deadline',
+          }),
+        ],
+        logs: [
+          {
+            pod: 'reconcile-28846-abcde',
+            namespace: 'shop',
+            container: 'reconcile',
+            previous: false,
+            truncated: false,
+            error: null,
+            lines: ['2026-03-04T06:14:30Z INFO reconciled 1712400 entries in 14m30s'],
+          },
+        ],
+      },
+      cron,
+    );
+    const m = match(jobFailed, f);
+    assert.doesNotMatch(m.summary, /reconciled 1712400/);
+    assert.ok(!m.signals.some((x) => x.kind === 'log'));
+    assert.match(
+      m.summary,
+      /ran longer than its deadline \(1200s\) .*earlier runs took 14m30s, 16m30s, 17m30s, growing/,
+    );
+    assert.ok(m.signals.some((x) => /3 earlier successful runs .* keep growing/.test(x.text)));
+    assert.match(m.advice, /raise activeDeadlineSeconds with headroom/);
+  });
 });
