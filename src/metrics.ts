@@ -12,12 +12,37 @@ export interface Metrics {
   slackRateLimited: Counter;
   buttonClicks: Counter<'action'>;
   feedback: Counter<'verdict'>;
+  pagerdutyErrors: Counter<'operation'>;
+  /** PagerDuty webhook events waiting in the SQLite queue, read at scrape time. */
+  webhookQueue: Gauge<'state'>;
+  /** Where the queue depth comes from (set once the store is open). */
+  queueDepth: { source: (() => { pending: number; dead: number }) | null };
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'causa' });
+  const queueDepth: Metrics['queueDepth'] = { source: null };
   return {
+    queueDepth,
+    pagerdutyErrors: new Counter({
+      name: 'causa_pagerduty_errors_total',
+      help: 'PagerDuty webhook events that failed to process, and REST calls that failed.',
+      labelNames: ['operation'],
+      registers: [registry],
+    }),
+    webhookQueue: new Gauge({
+      name: 'causa_webhook_queue_depth',
+      help: 'PagerDuty webhook events in the persistent queue, by state (pending, dead).',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        const c = queueDepth.source?.();
+        if (!c) return;
+        this.set({ state: 'pending' }, c.pending);
+        this.set({ state: 'dead' }, c.dead);
+      },
+    }),
     registry,
     investigations: new Counter({
       name: 'causa_investigations_total',

@@ -150,6 +150,7 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
       store.audit.append({ actor: 'causa', action: 'pagerduty.note', target: incidentId, detail: { cause: rc.id } });
     } catch (err) {
       log.warn('could not post the PagerDuty note', { incident: incidentId, err: (err as Error).message });
+      deps.metrics.pagerdutyErrors.inc({ operation: 'note' });
     }
   };
 

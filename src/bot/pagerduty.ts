@@ -97,6 +97,7 @@ export function createPagerDutyIntake(env: Env): PagerDutyIntake {
         store.webhookEvents.markProcessed(row.eventId);
       } catch (err) {
         log.error('PagerDuty event processing failed; will retry', { event: row.eventId, err: (err as Error).message });
+        deps.metrics.pagerdutyErrors.inc({ operation: 'process-event' });
         store.webhookEvents.markFailed(row.eventId, (err as Error).message);
       }
     }
@@ -133,6 +134,7 @@ export function createPagerDutyIntake(env: Env): PagerDutyIntake {
       void kick();
     } catch (err) {
       deps.log.warn('PagerDuty poll failed', { err: (err as Error).message });
+      deps.metrics.pagerdutyErrors.inc({ operation: 'poll' });
     } finally {
       polling = false;
     }
@@ -192,6 +194,7 @@ export function createPagerDutyIntake(env: Env): PagerDutyIntake {
     },
     start(d) {
       deps = d;
+      d.metrics.queueDepth.source = () => d.store.webhookEvents.counts();
       service = createIncidentService(d, { client, fromEmail: env.PAGERDUTY_FROM_EMAIL ?? null });
       // Applied fixes are reported on the incident too (notes need a From address).
       if (client && env.PAGERDUTY_FROM_EMAIL)

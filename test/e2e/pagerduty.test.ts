@@ -156,6 +156,8 @@ describe('PagerDuty incidents open Slack threads', () => {
     await pd.sendWebhook({ endpoint: hook, eventType: 'incident.resolved', incidentId: inc!.id });
     await slack.waitFor(() => /^Resolved/.test(slack.messages(CH).find((m) => m.ts === parent.ts)!.text));
     assert.equal(parents().length, 1, 'never reposted');
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    assert.match(metrics, /causa_webhook_queue_depth\{[^}]*state="pending"[^}]*\} 0/);
   });
 
   test('an alert storm about one workload becomes one thread', async () => {
