@@ -3,8 +3,9 @@
  * modes), a persistent queue worker (SQLite: a crash after the 2xx loses nothing; a duplicate
  * `event.id` does nothing), and an optional poller for teams that cannot expose a webhook.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Env } from '../config/schema.js';
+import { readBody } from '../http/read-body.js';
 import type { Route } from '../http/routes.js';
 import { createPagerDutyClient, type PagerDutyClient } from '../pagerduty/client.js';
 import { incidentIdOf, parseWebhook, type RestIncident } from '../pagerduty/schemas.js';
@@ -12,29 +13,9 @@ import { verifySignature } from '../pagerduty/verify-signature.js';
 import type { BotDeps } from './deps.js';
 import { createIncidentService, type IncidentService } from './incidents.js';
 
-const MAX_BODY = 1024 * 1024;
-
 function reply(res: ServerResponse, status: number, body?: unknown) {
   res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
   res.end(body === undefined ? undefined : `${JSON.stringify(body)}\n`);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** A REST incident (poller) in the webhook's shape, so one pipeline serves both. */

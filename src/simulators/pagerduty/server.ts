@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../http/read-body.js';
 import { handleRest, pdError, type RestResponse } from './rest.js';
 import { PagerDutyState } from './state.js';
 import {
@@ -18,26 +19,6 @@ import {
   type WebhookDelivery,
 } from './types.js';
 import { buildPayload, post, sign } from './webhooks.js';
-
-const MAX_BODY = 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function send(res: ServerResponse, out: RestResponse): void {
   const text = JSON.stringify(out.body);
