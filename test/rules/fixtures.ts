@@ -5,7 +5,12 @@
 import { derive } from '../../src/analysis/derive.js';
 import type { DependencyFacts, Ev, Facts, LogFacts, NodeFacts, Revision, TargetFacts } from '../../src/domain/facts.js';
 import type { Container, ContainerStatus, Pod, PodTemplate, Workload } from '../../src/domain/k8s.js';
+import { emptyFacts } from '../../src/engine/merge-facts.js';
 import type { Rule, RuleMatch, RuleOutcome } from '../../src/rules/rule.js';
+
+/** Every Facts list empty (fresh arrays: tests push into them), as the engine starts; `facts()` sets the rest. */
+const empty = () =>
+  emptyFacts({ kind: 'Deployment', name: '', namespace: '', context: null }, new Date(0), new Date(0));
 
 export const DAY = '2026-04-26';
 export const NS = 'production';
@@ -209,6 +214,7 @@ export function facts(
   const { target, workload, ...rest } = o;
   const w = workload ?? null;
   return {
+    ...empty(),
     now: at('02:00'),
     since: at('00:00'),
     target: {
@@ -225,24 +231,6 @@ export function facts(
       ownerChain: [],
       ...(target ?? {}),
     },
-    revisions: [],
-    pods: [],
-    deletedPods: [],
-    events: [],
-    nodes: [],
-    logs: [],
-    dependencies: [],
-    services: [],
-    hpas: [],
-    pvcs: [],
-    pvs: [],
-    storageClasses: [],
-    quotas: [],
-    pdbs: [],
-    networkPolicies: [],
-    references: [],
-    dnsPods: [],
-    gaps: [],
     ...rest,
   };
 }

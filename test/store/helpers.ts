@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Facts } from '../../src/domain/facts.js';
 import type { InvestigationResult } from '../../src/domain/result.js';
+import { emptyFacts } from '../../src/engine/merge-facts.js';
 import { createStore, type Store, type StoreOptions } from '../../src/store/index.js';
 import type { InvestigationTarget } from '../../src/store/investigations.js';
 
@@ -87,6 +88,7 @@ export function sampleResult(): InvestigationResult {
 
 export function sampleFacts(): Facts {
   return {
+    ...emptyFacts({ kind: 'Deployment', name: '', namespace: '', context: null }, T0, T0),
     now: T0.toISOString(),
     since: new Date(T0.getTime() - 2 * 3600_000).toISOString(),
     target: {
@@ -102,9 +104,6 @@ export function sampleFacts(): Facts {
       template: null,
       ownerChain: [],
     },
-    revisions: [],
-    pods: [],
-    deletedPods: [],
     events: [
       {
         namespace: 'default',
@@ -125,20 +124,6 @@ export function sampleFacts(): Facts {
         host: null,
       },
     ],
-    nodes: [],
-    logs: [],
-    dependencies: [],
-    services: [],
-    hpas: [],
-    pvcs: [],
-    pvs: [],
-    storageClasses: [],
-    quotas: [],
-    pdbs: [],
-    networkPolicies: [],
-    references: [],
-    dnsPods: [],
-    gaps: [],
   };
 }
 

@@ -5,7 +5,12 @@
 import { derive } from '../../../src/analysis/derive.js';
 import type { Ev, Facts, NodeFacts, Revision, ServiceFacts } from '../../../src/domain/facts.js';
 import type { Condition, Container, KubeObject, Pod, PodSpec, PodTemplate, Workload } from '../../../src/domain/k8s.js';
+import { emptyFacts } from '../../../src/engine/merge-facts.js';
 import type { Rule, RuleMatch, RuleOutcome } from '../../../src/rules/rule.js';
+
+/** Every Facts list empty (fresh arrays: tests push into them), as the engine starts; `facts()` sets the rest. */
+const empty = () =>
+  emptyFacts({ kind: 'Deployment', name: '', namespace: '', context: null }, new Date(0), new Date(0));
 
 export const NS = 'shop';
 export const NOW = '2026-03-04T10:30:00Z';
@@ -276,6 +281,7 @@ export function facts(over: Partial<Facts> = {}, workload: Workload | null = dep
   const kind = (workload?.kind ?? 'Deployment') as Facts['target']['kind'];
   const name = workload?.metadata?.name ?? 'api';
   return {
+    ...empty(),
     now: NOW,
     since: SINCE,
     target: {
@@ -291,24 +297,6 @@ export function facts(over: Partial<Facts> = {}, workload: Workload | null = dep
       template: workload?.spec?.template ?? null,
       ownerChain: workload ? [{ kind, name, namespace: NS }] : [],
     },
-    revisions: [],
-    pods: [],
-    deletedPods: [],
-    events: [],
-    nodes: [],
-    logs: [],
-    dependencies: [],
-    services: [],
-    hpas: [],
-    pvcs: [],
-    pvs: [],
-    storageClasses: [],
-    quotas: [],
-    pdbs: [],
-    networkPolicies: [],
-    references: [],
-    dnsPods: [],
-    gaps: [],
     ...over,
   };
 }
