@@ -55,7 +55,7 @@ export interface NodeEpisode {
   kind: 'recycled' | 'interrupted' | 'removed' | 'not-ready' | 'restarted';
   readyAt: string | null;
   marks: NodeMark[];
-  /** `Node ip-10-0-1-5 recycled at 01:47 UTC (NotReady 01:42, kubelet restarted 01:45, Ready 01:47)` */
+  /** `Node ip-10-0-3-47 recycled at 10:02 UTC (NotReady 09:58, kubelet restarted 10:00, Ready 10:02)` */
   text: string;
 }
 

@@ -45,7 +45,7 @@ const SHORT: Record<string, string> = {
   Node: 'node',
 };
 
-/** `deploy/payments-service` */
+/** `deploy/checkout-api` */
 export function kubectlName(kind: string, name: string): string {
   return `${SHORT[kind] ?? kind.toLowerCase()}/${name}`;
 }

@@ -29,7 +29,7 @@ export interface FieldChange {
 }
 
 export interface FixPlan {
-  /** `apps/v1 Deployment production/payments-service` */
+  /** `apps/v1 Deployment shop/checkout-api` */
   resource: string;
   patchYaml: string;
   changes: FieldChange[];
@@ -39,7 +39,7 @@ export interface FixPlan {
   restartsPods: boolean;
 }
 
-/** `apps/v1 Deployment production/payments-service` */
+/** `apps/v1 Deployment shop/checkout-api` */
 export function resourceLabel(ref: ResourceRef): string {
   return `${ref.apiVersion} ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }

@@ -6,7 +6,7 @@
  * 2. `cef`          — the same in `body.cef_details.details`;
  * 3. `alertmanager` — the labels of Alertmanager's `firing` detail: the text blob of Alertmanager < 0.30
  *                     (`Labels:\n - alertname = …\n - namespace = …`) or the JSON array of alerts of ≥ 0.30;
- * 4. `title`        — a kubectl-style `kind/name` in the incident title (`CrashLoopBackOff deploy/payments-service`).
+ * 4. `title`        — a kubectl-style `kind/name` in the incident title (`CrashLoopBackOff deploy/checkout-api`).
  *
  * Label keys, best first: `deployment`, `statefulset`, `daemonset`, `job_name`/`job`, `cronjob`, `pod`, `node`,
  * `service`. Prometheus attaches its scrape `job` label to every series, so in Alertmanager labels only `job_name`

@@ -24,7 +24,7 @@ export interface PlaygroundUsergroup {
 export interface PlaygroundScenario {
   name: string;
   description: string;
-  /** `kind/name`, e.g. `deploy/payments-service`. */
+  /** `kind/name`, e.g. `deploy/checkout-api`. */
   target: string;
   namespace: string;
 }

@@ -65,7 +65,7 @@ export function confidenceLabel(confidence: Confidence, signals: number): string
   return `${confidenceWord(confidence)} (${count})`;
 }
 
-/** `Deployment production/payments-service` (`Node ip-10-0-1-5` when there is no namespace). */
+/** `Deployment shop/checkout-api` (`Node ip-10-0-3-47` when there is no namespace). */
 export function targetLabel(target: Pick<InvestigationResult['target'], 'kind' | 'namespace' | 'name'>): string {
   return target.namespace ? `${target.kind} ${target.namespace}/${target.name}` : `${target.kind} ${target.name}`;
 }

@@ -17,7 +17,7 @@ export interface AuditEntry {
   actor: string;
   /** Dotted verb, e.g. `fix.approved`, `fix.applied`, `investigation.started`. */
   action: string;
-  /** What it was done to, e.g. `apps/v1 Deployment production/payments-service` or an id. */
+  /** What it was done to, e.g. `apps/v1 Deployment shop/checkout-api` or an id. */
   target: string | null;
   detail: AuditDetail | null;
 }

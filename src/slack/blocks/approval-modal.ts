@@ -37,7 +37,7 @@ export interface ModalView {
 
 export interface ApprovalHead {
   approvalId: string;
-  /** `apps/v1 Deployment production/payments-service` */
+  /** `apps/v1 Deployment shop/checkout-api` */
   resource: string;
   /** The fix's one-line summary. */
   summary: string;

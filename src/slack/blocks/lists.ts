@@ -12,7 +12,7 @@ export interface EventRow {
   time: string | null;
   type: string;
   reason: string;
-  /** `pod/payments-service-7d9f8b-xkp2q`, `node/ip-10-0-1-5` … */
+  /** `pod/checkout-api-7c9d8f6b5d-x2k4q`, `node/ip-10-0-3-47` … */
   object: string;
   message: string;
   count: number;

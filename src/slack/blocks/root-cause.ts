@@ -44,7 +44,7 @@ export const MAX_EVIDENCE_CHARS = 300;
 /** Lines of patch YAML shown in the message. */
 export const MAX_PATCH_LINES = 60;
 
-/** `• *01:47 UTC* Node ip-10-0-1-5 recycled … · `default/Node/ip-10-0-1-5`` */
+/** `• *01:47 UTC* Node ip-10-0-3-47 recycled … · `default/Node/ip-10-0-3-47`` */
 export function evidenceLine(item: Pick<Evidence, 'time' | 'text' | 'ref'>): string {
   const time = formatClock(item.time);
   const head = time === null ? '' : `*${escapeMrkdwn(oneLine(time))}* `;
