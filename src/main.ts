@@ -61,7 +61,14 @@ async function main(): Promise<void> {
   }
   let bot: Awaited<ReturnType<typeof startBot>>;
   try {
-    bot = await startBot({ env: config.env, config: config.file, log, routes: pagerduty.routes });
+    bot = await startBot({
+      env: config.env,
+      config: config.file,
+      log,
+      routes: pagerduty.routes,
+      // Replicas may share the volume: the leader holds the file alone; a new one waits a lease period.
+      ...(election ? { database: { exclusive: true, waitMs: election.leaseDurationSeconds * 1000 * 2 } } : {}),
+    });
   } catch (err) {
     if (err instanceof MigrationError) {
       process.stderr.write(`causa: database error: ${err.message}\n`);

@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics.js';
 import { createSlackApp, registerListeners, verifyBotToken } from '../slack/create-app.js';
 import { type SlackApi, SlackSender } from '../slack/sender.js';
-import { createStore } from '../store/index.js';
+import { createStore, type Store } from '../store/index.js';
 import type { BotDeps } from './deps.js';
 import { createReaderFactory, type ReaderFactory } from './readers.js';
 import { resumeInterrupted, settleInflight } from './thread-run.js';
@@ -26,6 +26,11 @@ export interface StartOptions {
   routes?: (deps: () => BotDeps) => Route[];
   /** Minimum time between edits of one message (tests lower it). */
   minEditIntervalMs?: number;
+  /**
+   * Leader election: hold the database file exclusively (the fence between an old and a new leader
+   * sharing one volume), waiting up to `waitMs` for the previous holder to let go.
+   */
+  database?: { exclusive: boolean; waitMs: number };
   /** Approve-fix settings tests tune: the rollout watch, the expiry job's period, the patchers. */
   fixes?: { verify?: Partial<VerifyOptions>; expireEveryMs?: number; patchers?: PatcherFactory };
 }
@@ -38,10 +43,30 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+async function openStore(file: string, database: StartOptions['database'], log: Logger): Promise<Store> {
+  if (!database?.exclusive) return createStore(file);
+  const deadline = Date.now() + database.waitMs;
+  let warned = false;
+  for (;;) {
+    try {
+      return createStore(file, { exclusive: true, busyTimeoutMs: 1000 });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      if (Date.now() >= deadline)
+        throw new Error(
+          `${file} is still locked by another Causa process after ${Math.round(database.waitMs / 1000)} s (a previous leader that has not exited?)`,
+        );
+      if (!warned) log.warn('database locked by another process (the previous leader?); waiting', { file });
+      warned = true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const { env } = opts;
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
-  const store = createStore(env.CAUSA_DB);
+  const store = await openStore(env.CAUSA_DB, opts.database, log);
   if (store.migrations.applied.length > 0)
     log.info('database migrated', { applied: store.migrations.applied, file: env.CAUSA_DB });
   const metrics = createMetrics();

@@ -6,7 +6,7 @@
  */
 import type { InvestigationResult, StepReport } from '../domain/result.js';
 import { InvestigationAbort } from '../engine/abort.js';
-import { investigate } from '../engine/investigate.js';
+import { type Investigation, investigate, type ProgressEvent } from '../engine/investigate.js';
 import { recordProposal, snapshotTarget } from '../fixes/proposals.js';
 import { isKubeApiError, rbacHint } from '../kube/reader.js';
 import {
@@ -41,6 +41,12 @@ export interface InvestigationRequest {
   notify?: (text: string) => Promise<void>;
   /** The parent belongs to someone else (an incident): render it with this instead of the plain parent. */
   renderParent?: (state: ParentState) => SlackMessage;
+  /** An investigation already run (e.g. to decide which thread it belongs in): posted, not run again. */
+  precomputed?: Investigation | null;
+  /** In a thread shared with other incidents: post only the ROOT CAUSE reply, not each step's evidence. */
+  compact?: boolean;
+  /** Finishing an investigation a restart interrupted: its steps' evidence already in the thread is not posted again. */
+  resumes?: string | null;
 }
 
 export interface RunOutcome {
@@ -155,50 +161,64 @@ async function runInThreadNow(deps: BotDeps, req: InvestigationRequest): Promise
   try {
     const reader = await deps.readers.get(req.target.context);
     state.target = { ...req.target, context: req.target.context ?? reader.context };
-    const { result, facts, notes } = await investigate({
-      reader,
-      request: { ...req.target, context: state.target.context },
-      ...(req.sinceMs ? { sinceMs: req.sinceMs } : {}),
-      now: deps.now,
-      onProgress: (ev) => {
-        const row = state.steps.find((s) => s.name === ev.step);
-        if (ev.type === 'step-start') {
-          if (row) row.status = 'running';
-          store.steps.start(inv.id, ev.step);
-          refreshParent();
-          return;
-        }
-        if (row) row.status = stepStatus(ev.report);
-        store.steps.finish(inv.id, ev.step, {
-          status: ev.report.status,
-          durationMs: ev.report.durationMs,
-          apiCalls: ev.report.apiCalls,
-          error: ev.report.error,
-        });
-        metrics.stepSeconds.observe({ step: ev.step, status: ev.report.status }, ev.report.durationMs / 1000);
-        metrics.apiCalls.inc({ step: ev.step }, ev.report.apiCalls);
-        if (ev.step === registry[0].id) ensureThread();
+    const onProgress = (ev: ProgressEvent) => {
+      const row = state.steps.find((s) => s.name === ev.step);
+      if (ev.type === 'step-start') {
+        if (row) row.status = 'running';
+        store.steps.start(inv.id, ev.step);
         refreshParent();
-        const items = [...ev.notes];
-        if (ev.report.missing?.length)
-          items.push(
-            ...ev.report.missing.map((m) => ({
-              time: null,
-              text: `missing evidence: RBAC does not allow ${m}`,
-              ref: ev.step,
-            })),
-          );
-        if (items.length > 0 && ev.report.status !== 'skipped') {
-          later(async () => {
-            if (!thread || store.steps.get(inv.id, ev.step)?.postedTs) return;
-            const msg = renderStepEvidence({ title: ev.title, items });
-            const ts = await sender.post(thread.channel, msg, thread.parentTs);
-            store.steps.markPosted(inv.id, ev.step, ts);
-            if (msg.overflow) await sender.upload(thread.channel, thread.parentTs, `${ev.step}.txt`, msg.overflow);
-          });
-        }
-      },
-    });
+        return;
+      }
+      if (row) row.status = stepStatus(ev.report);
+      store.steps.finish(inv.id, ev.step, {
+        status: ev.report.status,
+        durationMs: ev.report.durationMs,
+        apiCalls: ev.report.apiCalls,
+        error: ev.report.error,
+      });
+      metrics.stepSeconds.observe({ step: ev.step, status: ev.report.status }, ev.report.durationMs / 1000);
+      metrics.apiCalls.inc({ step: ev.step }, ev.report.apiCalls);
+      if (ev.step === registry[0].id) ensureThread();
+      refreshParent();
+      const items = [...ev.notes];
+      if (ev.report.missing?.length)
+        items.push(
+          ...ev.report.missing.map((m) => ({
+            time: null,
+            text: `missing evidence: RBAC does not allow ${m}`,
+            ref: ev.step,
+          })),
+        );
+      if (items.length > 0 && ev.report.status !== 'skipped' && !req.compact) {
+        later(async () => {
+          if (!thread || store.steps.get(inv.id, ev.step)?.postedTs) return;
+          if (req.resumes && store.steps.get(req.resumes, ev.step)?.postedTs) return;
+          const msg = renderStepEvidence({ title: ev.title, items });
+          const ts = await sender.post(thread.channel, msg, thread.parentTs);
+          store.steps.markPosted(inv.id, ev.step, ts);
+          if (msg.overflow) await sender.upload(thread.channel, thread.parentTs, `${ev.step}.txt`, msg.overflow);
+        });
+      }
+    };
+    let ran: Investigation;
+    if (req.precomputed) {
+      // Replayed step by step so the checklist, the step rows and the evidence replies are the same.
+      ran = req.precomputed;
+      for (const report of ran.result.steps) {
+        const title = registry.find((s) => s.id === report.name)?.title ?? report.name;
+        onProgress({ type: 'step-start', step: report.name, title });
+        onProgress({ type: 'step-done', step: report.name, title, report, notes: ran.notes[report.name] ?? [] });
+      }
+    } else {
+      ran = await investigate({
+        reader,
+        request: { ...req.target, context: state.target.context },
+        ...(req.sinceMs ? { sinceMs: req.sinceMs } : {}),
+        now: deps.now,
+        onProgress,
+      });
+    }
+    const { result, facts, notes } = ran;
 
     store.investigations.complete(inv.id, { result, facts, notes });
     // Apply fix is offered only when approvers are configured and the target's current version is known:
@@ -297,6 +317,7 @@ export async function resumeInterrupted(deps: BotDeps): Promise<number> {
       thread,
       incidentId: inv.incidentId,
       rerunOf: inv.id,
+      resumes: inv.id,
     });
   }
   return unfinished.length;

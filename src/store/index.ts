@@ -21,6 +21,9 @@ export interface StoreOptions {
   /** Clock for every timestamp the store writes (tests pass a fixed one). */
   now?: Now;
   webhookQueue?: Omit<WebhookQueueOptions, 'now'>;
+  /** Hold the database file for this process alone (leader election; see openDatabase). */
+  exclusive?: boolean;
+  busyTimeoutMs?: number;
 }
 
 export interface Store {
@@ -44,6 +47,8 @@ export function createStore(file: string, options: StoreOptions = {}): Store {
   const { db, migrations } = openDatabaseWithReport(file, {
     ...(options.migrationsDir !== undefined && { migrationsDir: options.migrationsDir }),
     ...(options.now !== undefined && { now: options.now }),
+    ...(options.exclusive !== undefined && { exclusive: options.exclusive }),
+    ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }),
   });
   const repo = options.now !== undefined ? { now: options.now } : {};
   return {

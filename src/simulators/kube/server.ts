@@ -46,6 +46,8 @@ export interface KubeSimulator {
   /** YAML kubeconfig: context = scenario.context, token user, namespace default. */
   kubeconfig(): string;
   writeKubeconfig(file: string): void;
+  /** Changes the latency from now on; with `match`, only for request paths it matches. */
+  setLatency(ms: number, match?: RegExp): void;
   /** Requests served so far. */
   requests: RequestRecord[];
   resetRequests(): void;
@@ -94,7 +96,7 @@ function errorReply(err: unknown): Reply {
 export async function startKubeSimulator(opts: KubeSimulatorOptions): Promise<KubeSimulator> {
   const now = opts.now ?? (() => new Date());
   const token = opts.token ?? DEFAULT_TOKEN;
-  const latencyMs = opts.latencyMs ?? 0;
+  let latency = { ms: opts.latencyMs ?? 0, match: null as RegExp | null };
   const scenario = opts.timeShift === false ? opts.scenario : shiftScenarioTimes(opts.scenario, now());
   const store = new Store(scenario.objects as unknown as KubeObject[], now());
   let hostPort = '127.0.0.1:0';
@@ -110,7 +112,7 @@ export async function startKubeSimulator(opts: KubeSimulatorOptions): Promise<Ku
     let reply: Reply;
     try {
       const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
-      await sleep(latencyMs);
+      if (!latency.match || latency.match.test(url.pathname)) await sleep(latency.ms);
       const auth = req.headers.authorization;
       const authorized = auth === `Bearer ${token}`;
       if (!authorized && (auth !== undefined || !PUBLIC_PATHS.has(url.pathname))) throw errors.unauthorized();
@@ -188,6 +190,9 @@ export async function startKubeSimulator(opts: KubeSimulatorOptions): Promise<Ku
     kubeconfig: () => buildKubeconfig(url, scenario.context, token),
     writeKubeconfig(file: string) {
       writeFileSync(file, buildKubeconfig(url, scenario.context, token), { mode: 0o600 });
+    },
+    setLatency(ms, match) {
+      latency = { ms, match: match ?? null };
     },
     requests,
     resetRequests() {
