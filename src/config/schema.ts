@@ -1,8 +1,39 @@
 /** Causa's configuration: environment variables and the YAML file (`CAUSA_CONFIG`), validated with zod. */
+import { parse as parseCron, validate as validateCron, validateDetailed as validateCronDetailed } from 'node-cron';
 import { z } from 'zod';
 
 const slackId = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,}$`), `must be a Slack id starting with ${prefix}`);
+
+/** The poller's floor, as `pagerduty.poll.intervalSeconds`' minimum: a cron schedule may not poll more often. */
+export const MIN_POLL_GAP_SECONDS = 15;
+
+/** Shortest time between two firings within an hour (the wrap into the next hour counted as if it fires too). */
+export function shortestCronGapSeconds(expression: string): number {
+  const { second, minute } = parseCron(expression);
+  const times = [...new Set(minute.flatMap((m) => second.map((s) => m * 60 + s)))].sort((a, b) => a - b);
+  let gap = (times[0] ?? 0) + 3600 - (times[times.length - 1] ?? 0);
+  for (let i = 1; i < times.length; i++) gap = Math.min(gap, times[i]! - times[i - 1]!);
+  return gap;
+}
+
+/** `pagerduty.poll.schedule`: a node-cron expression (checked with its `validate`), at most one poll every 15 s. */
+const PollScheduleSchema = z.string().superRefine((expression, ctx) => {
+  if (!validateCron(expression)) {
+    const detail = validateCronDetailed(expression).errors[0]?.message;
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid cron expression "${expression}"${detail ? ` (${detail})` : ''}: use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "*/30 * * * * *"`,
+    });
+    return;
+  }
+  const gap = shortestCronGapSeconds(expression);
+  if (gap < MIN_POLL_GAP_SECONDS)
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${expression}" would poll PagerDuty ${gap} s apart; at most one poll every ${MIN_POLL_GAP_SECONDS} s`,
+    });
+});
 
 export const FileConfigSchema = z.strictObject({
   slack: z
@@ -32,11 +63,17 @@ export const FileConfigSchema = z.strictObject({
     .default([]),
   pagerduty: z
     .strictObject({
-      /** For teams that cannot expose a webhook: list triggered incidents of the routed services. */
+      /**
+       * For teams that cannot expose a webhook: list triggered incidents of the routed services, once at start and
+       * then on a node-cron schedule (UTC): `schedule` when set, else `intervalSeconds` turned into a cron expression
+       * (rounded to the nearest interval cron repeats exactly: 15, 20, 30 s, 1–6, 10, 12, 15, 20, 30 min, 1 h).
+       */
       poll: z
         .strictObject({
           enabled: z.boolean().default(false),
-          intervalSeconds: z.number().int().min(15).max(3600).default(60),
+          intervalSeconds: z.number().int().min(MIN_POLL_GAP_SECONDS).max(3600).default(60),
+          /** A cron expression (5 fields, or 6 with seconds first), e.g. `0,30 * * * * *`; wins over intervalSeconds. */
+          schedule: PollScheduleSchema.optional(),
         })
         .default({ enabled: false, intervalSeconds: 60 }),
       /** Incidents for the same workload within this many minutes share one thread. */
