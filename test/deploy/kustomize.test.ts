@@ -1,11 +1,12 @@
 /**
  * The Kubernetes manifests in deploy/: every overlay is rendered with `kubectl kustomize` and
  * checked for the properties operators rely on (hardened pod, probes, the read-only RBAC derived
- * from the code, the opt-in patch role, persistence).
+ * from the code, the opt-in patch role, persistence, leader election with its Lease role derived
+ * from the code).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { parse } from 'yaml';
 import { parseFileConfig } from '../../src/config/load.js';
@@ -26,16 +27,44 @@ import {
   type Pvc,
   permissions,
   type Rendered,
+  type Renderer,
   ROOT,
+  type Role,
   render,
   renderCombination,
   type Service,
 } from './manifests.js';
 
-const OVERLAYS = ['socket-mode', 'http-mode', 'persistent', 'approve-fix'] as const;
-/** Everything that must hold for any way of deploying: the base, each overlay, all components at once. */
-const VARIANTS = ['base', ...OVERLAYS.map((o) => `overlays/${o}`), 'all components'] as const;
-type Variant = (typeof VARIANTS)[number];
+type Component = 'http-mode' | 'persistent' | 'approve-fix' | 'leader-election';
+
+/** Each overlay is the base plus these components (checked against its kustomization.yaml below). */
+const OVERLAYS = {
+  'socket-mode': [],
+  'http-mode': ['http-mode'],
+  persistent: ['persistent'],
+  'approve-fix': ['approve-fix'],
+  ha: ['leader-election'],
+} as const satisfies Record<string, readonly Component[]>;
+type Overlay = keyof typeof OVERLAYS;
+
+/**
+ * Components rendered together. persistent and leader-election exclude each other (both replace the
+ * data volume; rendering them together fails on purpose, see the test below), so "everything" is two
+ * combinations.
+ */
+const COMBINATIONS = {
+  'all components': ['http-mode', 'persistent', 'approve-fix'],
+  'all components with leader election': ['http-mode', 'leader-election', 'approve-fix'],
+} as const satisfies Record<string, readonly Component[]>;
+type Combination = keyof typeof COMBINATIONS;
+
+type Variant = 'base' | `overlays/${Overlay}` | Combination;
+/** Everything that must hold for any way of deploying: the base, each overlay, the combinations. */
+const VARIANTS: readonly Variant[] = [
+  'base',
+  ...(Object.keys(OVERLAYS) as Overlay[]).map((o) => `overlays/${o}` as const),
+  ...(Object.keys(COMBINATIONS) as Combination[]),
+];
 
 const NS = 'causa';
 const PORT = 3000;
@@ -63,10 +92,42 @@ const EXPECTED_PATCHER = [
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection', 'escalate', 'bind', 'impersonate'];
 
-let combined: Rendered | undefined;
+/** The RBAC verb each CoordinationV1Api Lease method needs (`<method>NamespacedLease`). */
+const LEASE_VERB_OF: Record<string, string> = {
+  read: 'get',
+  create: 'create',
+  replace: 'update',
+  patch: 'patch',
+  delete: 'delete',
+  list: 'list',
+};
 
-/** Renders a variant, or skips the test (loudly) when there is no kubectl/kustomize on PATH. */
-function rendered(t: TestContext, variant: Variant): Rendered | null {
+/** The Lease verbs the elector needs, read from the calls in src/ha/leader.ts. */
+function leaseVerbsFromCode(): string[] {
+  const src = readFileSync(join(ROOT, 'src/ha/leader.ts'), 'utf8');
+  const calls = [...src.matchAll(/(\w+)NamespacedLease\(/g)].map((m) => m[1]!);
+  assert.ok(calls.length > 0, 'src/ha/leader.ts calls no *NamespacedLease method: update this test');
+  const verbs = new Set<string>();
+  for (const call of calls) {
+    const verb = LEASE_VERB_OF[call];
+    assert.ok(verb, `src/ha/leader.ts calls ${call}NamespacedLease: add its RBAC verb to LEASE_VERB_OF`);
+    verbs.add(verb);
+  }
+  return [...verbs].sort();
+}
+
+/** The Lease name the code uses when CAUSA_LEASE_NAME is unset (src/ha/config.ts). */
+function defaultLeaseName(): string {
+  const src = readFileSync(join(ROOT, 'src/ha/config.ts'), 'utf8');
+  const m = /env\.CAUSA_LEASE_NAME \|\| '([^']+)'/.exec(src);
+  assert.ok(m, 'src/ha/config.ts: default Lease name (CAUSA_LEASE_NAME || ...) not found');
+  return m[1]!;
+}
+
+const combined = new Map<Combination, Rendered>();
+
+/** The renderer, or null after skipping the test (loudly) when there is no kubectl/kustomize on PATH. */
+function renderer(t: TestContext): Renderer | null {
   const r = kustomizeRenderer();
   if (!r) {
     const msg = 'kubectl not installed: kustomize rendering not checked';
@@ -75,13 +136,30 @@ function rendered(t: TestContext, variant: Variant): Rendered | null {
     t.skip(msg);
     return null;
   }
-  if (variant !== 'all components') return render(r, variant);
-  combined ??= renderCombination(r, ['http-mode', 'persistent', 'approve-fix']);
-  return combined;
+  return r;
 }
 
-const hasComponent = (variant: Variant, c: 'http-mode' | 'persistent' | 'approve-fix') =>
-  variant === 'all components' || variant === `overlays/${c}`;
+/** Renders a variant, or skips the test (loudly) when there is no kubectl/kustomize on PATH. */
+function rendered(t: TestContext, variant: Variant): Rendered | null {
+  const r = renderer(t);
+  if (!r) return null;
+  if (!(variant in COMBINATIONS)) return render(r, variant);
+  const name = variant as Combination;
+  let out = combined.get(name);
+  if (!out) {
+    out = renderCombination(r, [...COMBINATIONS[name]]);
+    combined.set(name, out);
+  }
+  return out;
+}
+
+function componentsOf(variant: Variant): readonly Component[] {
+  if (variant === 'base') return [];
+  if (variant in COMBINATIONS) return COMBINATIONS[variant as Combination];
+  return OVERLAYS[variant.slice('overlays/'.length) as Overlay];
+}
+
+const hasComponent = (variant: Variant, c: Component) => componentsOf(variant).includes(c);
 
 function causaContainer(d: Deployment): Container {
   const c = d.spec.template.spec.containers.find((x) => x.name === 'causa');
@@ -99,13 +177,26 @@ function envOf(c: Container): Map<string, string | undefined> {
   return new Map((c.env ?? []).map((e) => [e.name, e.value]));
 }
 
+const LEADER_ELECTION_ENV = [
+  'CAUSA_LEADER_ELECTION',
+  'POD_NAME',
+  'POD_NAMESPACE',
+  'CAUSA_LEASE_NAMESPACE',
+  'CAUSA_LEASE_NAME',
+  'CAUSA_LEASE_CONTEXT',
+  'CAUSA_LEASE_DURATION_SECONDS',
+  'CAUSA_LEASE_RENEW_MS',
+];
+
 for (const variant of VARIANTS) {
   test(`${variant}: the Deployment runs hardened, non-root, read-only, with probes on /healthz and /readyz`, (t) => {
     const out = rendered(t, variant);
     if (!out) return;
     const d = one<Deployment>(out.docs, 'Deployment', 'causa');
     assert.equal(d.metadata.namespace, NS);
-    assert.equal(d.spec.replicas, 1, 'one replica: state is one SQLite file');
+    if (hasComponent(variant, 'leader-election'))
+      assert.equal(d.spec.replicas, 2, 'leader election: a leader and a standby');
+    else assert.equal(d.spec.replicas, 1, 'one replica: state is one SQLite file, one Slack connection');
     const pod = d.spec.template.spec;
     const c = causaContainer(d);
     assert.equal(c.image, IMAGE);
@@ -211,6 +302,8 @@ for (const variant of VARIANTS) {
     assert.ok(svc.spec.selector && Object.keys(svc.spec.selector).length > 0);
     for (const [k, v] of Object.entries(svc.spec.selector ?? {})) assert.equal(podLabels[k], v, `selector ${k}`);
     for (const [k, v] of Object.entries(dep.spec.selector.matchLabels ?? {})) assert.equal(podLabels[k], v);
+    // Only Ready pods get traffic: with leader election that is the leader alone (standbys: /readyz 503).
+    assert.notEqual(svc.spec.publishNotReadyAddresses, true, 'the Service never routes to a pod that is not ready');
   });
 
   test(`${variant}: causa-reader grants exactly the get/list the code performs (RESOURCES + pods/log)`, (t) => {
@@ -250,11 +343,19 @@ for (const variant of VARIANTS) {
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'causa', namespace: NS }]);
   });
 
-  test(`${variant}: write access exists only with approve-fix, and only get/patch on the fixable kinds`, (t) => {
+  test(`${variant}: cluster-wide write access exists only with approve-fix, and only get/patch on the fixable kinds`, (t) => {
     const out = rendered(t, variant);
     if (!out) return;
-    assert.equal(ofKind(out.docs, 'Role').length, 0);
-    assert.equal(ofKind(out.docs, 'RoleBinding').length, 0);
+    // Namespaced roles: only the Lease role of leader election (checked in detail below).
+    const withLease = hasComponent(variant, 'leader-election');
+    assert.deepEqual(
+      ofKind(out.docs, 'Role').map((r) => r.metadata.name),
+      withLease ? ['causa-leader-election'] : [],
+    );
+    assert.deepEqual(
+      ofKind(out.docs, 'RoleBinding').map((r) => r.metadata.name),
+      withLease ? ['causa-leader-election'] : [],
+    );
     const roles = ofKind<ClusterRole>(out.docs, 'ClusterRole');
     const bindings = ofKind<Binding>(out.docs, 'ClusterRoleBinding');
     const withPatcher = hasComponent(variant, 'approve-fix');
@@ -292,7 +393,12 @@ for (const variant of VARIANTS) {
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'causa', namespace: NS }]);
   });
 
-  test(`${variant}: SQLite lives on ${hasComponent(variant, 'persistent') ? 'the PVC causa-data with the Recreate strategy' : 'an emptyDir'}`, (t) => {
+  const storage = hasComponent(variant, 'persistent')
+    ? 'the PVC causa-data (ReadWriteOnce) with the Recreate strategy'
+    : hasComponent(variant, 'leader-election')
+      ? 'the PVC causa-data-shared (ReadWriteMany), shared by the replicas, with the Recreate strategy'
+      : 'an emptyDir';
+  test(`${variant}: SQLite lives on ${storage}`, (t) => {
     const out = rendered(t, variant);
     if (!out) return;
     const d = one<Deployment>(out.docs, 'Deployment', 'causa');
@@ -302,6 +408,24 @@ for (const variant of VARIANTS) {
     const data = d.spec.template.spec.volumes?.find((v) => v.name === dataMount.name);
     assert.ok(data);
     const sources = Object.keys(data).filter((k) => k !== 'name');
+    if (hasComponent(variant, 'leader-election')) {
+      assert.deepEqual(sources, ['persistentVolumeClaim'], 'the emptyDir is replaced, not kept next to the PVC');
+      assert.equal(data.persistentVolumeClaim?.claimName, 'causa-data-shared');
+      assert.deepEqual(
+        ofKind(out.docs, 'PersistentVolumeClaim').map((p) => p.metadata.name),
+        ['causa-data-shared'],
+        'only the shared claim (never the single-replica causa-data next to it)',
+      );
+      const pvc = one<Pvc>(out.docs, 'PersistentVolumeClaim', 'causa-data-shared');
+      assert.deepEqual(pvc.spec.accessModes, ['ReadWriteMany'], 'replicas on different nodes open the same file');
+      assert.equal(pvc.spec.resources?.requests?.storage, '1Gi');
+      assert.equal(pvc.spec.storageClassName, undefined, "the RWX class is the operator's choice (commented)");
+      // Standbys are never Ready, so a RollingUpdate that keeps any pod available waits forever for
+      // new pods that only become Ready once the old leader is gone. Recreate replaces them all.
+      assert.equal(d.spec.strategy?.type, 'Recreate', 'a rolling update would never remove the old leader');
+      assert.equal(d.spec.strategy?.rollingUpdate, undefined);
+      return;
+    }
     if (!hasComponent(variant, 'persistent')) {
       assert.deepEqual(sources, ['emptyDir']);
       assert.equal(ofKind(out.docs, 'PersistentVolumeClaim').length, 0);
@@ -314,6 +438,77 @@ for (const variant of VARIANTS) {
     assert.equal(pvc.spec.resources?.requests?.storage, '1Gi');
     assert.equal(d.spec.strategy?.type, 'Recreate', 'two pods never share the SQLite file');
     assert.equal(d.spec.strategy?.rollingUpdate, undefined);
+  });
+
+  test(`${variant}: ${hasComponent(variant, 'leader-election') ? 'Lease leader election: env from the downward API, replicas on different nodes, a Role with exactly the verbs src/ha/leader.ts calls' : 'no leader election'}`, (t) => {
+    const out = rendered(t, variant);
+    if (!out) return;
+    const d = one<Deployment>(out.docs, 'Deployment', 'causa');
+    const c = causaContainer(d);
+    const env = new Map((c.env ?? []).map((e) => [e.name, e]));
+    if (!hasComponent(variant, 'leader-election')) {
+      for (const name of LEADER_ELECTION_ENV) assert.equal(env.has(name), false, `${name} is not set`);
+      assert.equal(ofKind(out.docs, 'Role').length, 0);
+      return;
+    }
+
+    // The elector's settings (src/ha/config.ts): on, identity = pod name, Lease in the pod's namespace.
+    assert.equal(env.get('CAUSA_LEADER_ELECTION')?.value, 'lease');
+    assert.deepEqual(env.get('POD_NAME')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
+    assert.deepEqual(env.get('POD_NAMESPACE')?.valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } });
+    for (const name of ['POD_NAME', 'POD_NAMESPACE']) assert.equal(env.get(name)?.value, undefined, name);
+    assert.equal(env.has('CAUSA_LEASE_NAMESPACE'), false, 'the Lease lives in the pod namespace, where the Role is');
+    assert.equal(env.has('CAUSA_LEASE_CONTEXT'), false, 'in-cluster: the home cluster');
+    const leaseName = env.get('CAUSA_LEASE_NAME')?.value ?? defaultLeaseName();
+
+    // A standby on another node when there is one.
+    const pod = d.spec.template.spec;
+    const terms = pod.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    const podLabels = d.spec.template.metadata.labels ?? {};
+    assert.ok(
+      terms.some(
+        (term) =>
+          term.podAffinityTerm.topologyKey === 'kubernetes.io/hostname' &&
+          Object.keys(term.podAffinityTerm.labelSelector?.matchLabels ?? {}).length > 0 &&
+          Object.entries(term.podAffinityTerm.labelSelector?.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v),
+      ),
+      'preferred podAntiAffinity on kubernetes.io/hostname selecting the causa pods',
+    );
+    assert.equal(
+      pod.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      undefined,
+      'preferred, not required: a single-node cluster still runs both replicas',
+    );
+
+    // The Lease role: exactly the verbs the elector's calls need, on leases only, in namespace causa.
+    const role = one<Role>(out.docs, 'Role', 'causa-leader-election');
+    assert.equal(role.metadata.namespace, NS);
+    const rules = role.rules ?? [];
+    assert.ok(rules.length > 0);
+    for (const rule of rules) {
+      assert.deepEqual(rule.apiGroups, ['coordination.k8s.io'], JSON.stringify(rule));
+      assert.deepEqual(rule.resources, ['leases'], JSON.stringify(rule));
+      assert.equal(rule.nonResourceURLs, undefined);
+      for (const v of [...rule.verbs, ...(rule.resourceNames ?? [])])
+        assert.ok(!v.includes('*'), `no wildcard (${JSON.stringify(rule)})`);
+      if (rule.resourceNames !== undefined)
+        assert.deepEqual(rule.resourceNames, [leaseName], 'resourceNames: the Lease the code uses');
+      if (rule.verbs.includes('create'))
+        assert.equal(rule.resourceNames, undefined, 'a create rule with resourceNames never matches');
+    }
+    assert.deepEqual(
+      [...new Set(rules.flatMap((r) => r.verbs))].sort(),
+      leaseVerbsFromCode(),
+      'deploy/components/leader-election/role-leader-election.yaml must grant exactly the Lease calls of src/ha/leader.ts',
+    );
+    const binding = one<Binding>(out.docs, 'RoleBinding', 'causa-leader-election');
+    assert.equal(binding.metadata.namespace, NS);
+    assert.deepEqual(binding.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'causa-leader-election',
+    });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'causa', namespace: NS }]);
   });
 
   test(`${variant}: ${hasComponent(variant, 'http-mode') ? 'the Ingress exposes only /slack/events and /pagerduty/webhook' : 'no Ingress'}`, (t) => {
@@ -348,6 +543,51 @@ test('the reader role is the same in every overlay: overlays never widen read ac
     if (!out) return;
     assert.deepEqual(one<ClusterRole>(out.docs, 'ClusterRole', 'causa-reader').rules, expected, variant);
   }
+});
+
+test('each overlay is the base plus exactly the components this test assumes', () => {
+  for (const [overlay, components] of Object.entries(OVERLAYS)) {
+    const k = parse(readFileSync(join(DEPLOY, 'overlays', overlay, 'kustomization.yaml'), 'utf8')) as {
+      resources?: string[];
+      components?: string[];
+    };
+    assert.deepEqual(k.resources, ['../../base'], overlay);
+    assert.deepEqual(
+      k.components ?? [],
+      components.map((c) => `../../components/${c}`),
+      overlay,
+    );
+  }
+});
+
+test('persistent and leader-election refuse to be rendered together, in either order', (t) => {
+  const r = renderer(t);
+  if (!r) return;
+  // Both replace the data volume: the second one would win silently (two replicas on one RWO claim,
+  // or a single replica on the shared claim). Each component's `op: test` guard stops the render.
+  assert.throws(
+    () => renderCombination(r, ['persistent', 'leader-election']),
+    /components\/leader-election[\s\S]*testing value \/spec\/strategy failed/,
+  );
+  assert.throws(
+    () => renderCombination(r, ['leader-election', 'persistent']),
+    /components\/persistent[\s\S]*testing value \/spec\/replicas failed/,
+  );
+});
+
+test('only the leader elector touches Leases (what causa-leader-election assumes)', () => {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts') && /NamespacedLease|CoordinationV1Api/.test(readFileSync(p, 'utf8')))
+        found.push(relative(ROOT, p).split(sep).join('/'));
+    }
+  };
+  walk(join(ROOT, 'src'));
+  assert.deepEqual(found, ['src/ha/leader.ts']);
+  assert.deepEqual(leaseVerbsFromCode(), ['create', 'get', 'update'], 'what the Role comments describe');
 });
 
 test('the kube reader only lists and reads (what causa-reader assumes), Secrets as metadata only', () => {

@@ -46,6 +46,8 @@ export interface PolicyRule {
 export interface ClusterRole extends Doc {
   rules?: PolicyRule[];
 }
+/** A namespaced Role has the same shape. */
+export type Role = ClusterRole;
 export interface Binding extends Doc {
   roleRef: { apiGroup: string; kind: string; name: string };
   subjects?: { kind: string; name: string; namespace?: string }[];
@@ -90,6 +92,15 @@ export interface PodSpec {
     fsGroup?: number;
     seccompProfile?: { type: string };
   };
+  affinity?: {
+    podAntiAffinity?: {
+      preferredDuringSchedulingIgnoredDuringExecution?: {
+        weight: number;
+        podAffinityTerm: { topologyKey: string; labelSelector?: { matchLabels?: Record<string, string> } };
+      }[];
+      requiredDuringSchedulingIgnoredDuringExecution?: unknown[];
+    };
+  };
   containers: Container[];
   initContainers?: Container[];
   volumes?: Volume[];
@@ -97,7 +108,7 @@ export interface PodSpec {
 export interface Deployment extends Doc {
   spec: {
     replicas?: number;
-    strategy?: { type?: string; rollingUpdate?: unknown };
+    strategy?: { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
     selector: { matchLabels?: Record<string, string> };
     template: { metadata: { labels?: Record<string, string> }; spec: PodSpec };
   };
@@ -105,6 +116,7 @@ export interface Deployment extends Doc {
 export interface Service extends Doc {
   spec: {
     selector?: Record<string, string>;
+    publishNotReadyAddresses?: boolean;
     ports: { name?: string; port: number; targetPort?: number | string }[];
   };
 }
