@@ -2,11 +2,15 @@
  * PagerDuty incidents → Slack threads. A triggered incident is routed (service → channel, cluster,
  * namespace), its target resolved from the alerts, and investigated in a thread whose parent shows
  * the incident; later events (acknowledged, resolved, reassigned, escalated, annotated) edit that
- * parent in place or add to the thread. Incidents about the same workload within the group window
- * share one thread (alert storms). The root cause goes back to PagerDuty as a note, once.
+ * parent in place or add to the thread. Alert storms share one thread: incidents about the same
+ * workload within the group window at once, and incidents about different workloads when their
+ * evidence fingerprints share the trigger (one node loss breaking several services). The root cause
+ * goes back to PagerDuty as a note, once.
  */
 import type { FileConfig } from '../config/schema.js';
 import type { InvestigationResult } from '../domain/result.js';
+import { evidenceFingerprint, sharedTrigger } from '../engine/evidence-fingerprint.js';
+import { type Investigation, investigate } from '../engine/investigate.js';
 import type { PagerDutyClient } from '../pagerduty/client.js';
 import type { WebhookEvent, WebhookIncident, WebhookNote } from '../pagerduty/schemas.js';
 import { parseWebhook } from '../pagerduty/schemas.js';
@@ -23,6 +27,15 @@ export interface PagerDutyOptions {
 }
 
 type Route = FileConfig['routes'][number];
+
+/** How long a storm check waits for another incident's investigation still running. */
+const STORM_WAIT_MS = 45_000;
+
+/** `context|Kind|namespace|name` → `kind/name in namespace`. */
+function workloadOf(fingerprint: string): string | null {
+  const [, kind, namespace, name] = fingerprint.split('|');
+  return kind && name ? `${kind.toLowerCase()}/${name}${namespace ? ` in ${namespace}` : ''}` : null;
+}
 
 function stepStatus(status: string, missing: boolean): ParentStepStatus {
   if (status === 'ok') return 'done';
@@ -47,6 +60,8 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
   const { store, sender, log } = deps;
   /** Live parent states of running investigations, by incident id (their checklist is in flight). */
   const live = new Map<string, ParentState>();
+  /** Investigations still running, by incident id (a storm candidate's evidence is awaited, bounded). */
+  const running = new Map<string, Promise<unknown>>();
 
   const threadOf = (row: IncidentRow): Thread | null =>
     row.slackChannel && row.parentTs ? { channel: row.slackChannel, parentTs: row.parentTs } : null;
@@ -99,12 +114,16 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
     };
     const others = members.filter((m) => m.id !== owner.id);
     if (others.length > 0)
-      state.related = others.map((m) => ({
-        number: m.number ?? 0,
-        title: m.title,
-        url: m.htmlUrl ?? '',
-        status: m.status,
-      }));
+      state.related = others.map((m) => {
+        const workload = m.fingerprint && m.fingerprint !== owner.fingerprint ? workloadOf(m.fingerprint) : null;
+        return {
+          number: m.number ?? 0,
+          title: m.title,
+          url: m.htmlUrl ?? '',
+          status: m.status,
+          ...(workload ? { workload } : {}),
+        };
+      });
     if (members.every((m) => m.status === 'resolved')) {
       state.status = 'resolved';
       state.resolvedAt =
@@ -127,6 +146,34 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
   const refresh = async (thread: Thread) => {
     const { owner } = group(thread);
     if (owner) await sender.update(thread.channel, thread.parentTs, render(owner));
+  };
+
+  /** The evidence fingerprint of an incident's latest concluded investigation (awaiting one still running). */
+  const evidenceOf = async (row: IncidentRow, waitMs: number) => {
+    const pending = running.get(row.id);
+    if (pending) await Promise.race([pending, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    const latest = store.incidents.get(row.id)?.latestInvestigationId;
+    const result = latest ? store.investigations.get(latest)?.result : null;
+    return result ? evidenceFingerprint(result) : null;
+  };
+
+  /**
+   * Cross-workload storms: an open incident with a thread, in the group window and the same cluster,
+   * whose evidence shares this investigation's trigger. Returns its thread and why.
+   */
+  const findEvidenceGroup = async (incidentId: string, ran: Investigation, context: string | null, since: Date) => {
+    const mine = evidenceFingerprint(ran.result);
+    if (!mine) return null;
+    const candidates = store.incidents
+      .listOpen()
+      .filter((r) => r.id !== incidentId && r.createdAt >= since.toISOString() && threadOf(r))
+      .filter((r) => (r.fingerprint ?? '').split('|')[0] === (context ?? ''));
+    for (const c of candidates) {
+      const theirs = await evidenceOf(c, STORM_WAIT_MS);
+      const why = theirs ? sharedTrigger(mine, theirs) : null;
+      if (why) return { thread: threadOf(c)!, why };
+    }
+    return null;
   };
 
   const routeFor = (serviceId: string): Route | null =>
@@ -167,8 +214,9 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
     });
     const known = threadOf(existing);
     if (known) {
-      // A second trigger for an incident that already has a thread: reuse it.
-      await sender.post(known.channel, { text: `🔁 PagerDuty #${inc.number} triggered again.` }, known.parentTs);
+      // A second trigger for an incident that already has a thread (another delivery, the poller, or
+      // this event again after a crash mid-processing): reuse the thread, post nothing new.
+      log.info('incident already has a thread; reused', { incident: inc.id });
       await refresh(known);
       return;
     }
@@ -212,6 +260,49 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
       return;
     }
 
+    // Another workload's incident is open: investigate first, then join its thread if the evidence
+    // shows one trigger behind both (else this incident gets its own thread, with this same run).
+    let precomputed: Investigation | null = null;
+    const stormOpen =
+      target &&
+      store.incidents
+        .listOpen()
+        .some((r) => r.id !== inc.id && r.createdAt >= since.toISOString() && threadOf(r) !== null);
+    if (target && stormOpen) {
+      precomputed = await deps.readers
+        .get(context)
+        .then((reader) =>
+          investigate({
+            reader,
+            request: { kind: target.kind, name: target.name, namespace: target.namespace, context: reader.context },
+            now: deps.now,
+          }),
+        )
+        .catch((err) => {
+          log.warn('storm check: investigation failed; the incident gets its own thread', {
+            incident: inc.id,
+            err: (err as Error).message,
+          });
+          return null;
+        });
+      const joined = precomputed ? await findEvidenceGroup(inc.id, precomputed, context, since) : null;
+      if (precomputed && joined) {
+        const rc = precomputed.result.rootCause;
+        store.incidents.setThread(inc.id, joined.thread.channel, joined.thread.parentTs);
+        await sender.post(
+          joined.thread.channel,
+          {
+            text: `➕ Also paged for this: PagerDuty #${inc.number} ${inc.title}${inc.html_url ? ` (${inc.html_url})` : ''}
+${target.kind.toLowerCase()}/${target.name} in ${target.namespace}: ${rc.summary} (${rc.confidence}). Grouped here: ${joined.why}.`,
+          },
+          joined.thread.parentTs,
+        );
+        await refresh(joined.thread);
+        startInvestigation(inc.id, target, context, joined.thread, { precomputed, compact: true });
+        return;
+      }
+    }
+
     const row = store.incidents.get(inc.id)!;
     const ts = await sender.post(channel, render(row));
     store.incidents.setThread(inc.id, channel, ts);
@@ -234,28 +325,46 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
       );
       return;
     }
-    // The investigation runs on; the webhook event is done once the thread exists (a restart resumes it).
-    void track(
+    startInvestigation(inc.id, target, context, thread, { precomputed });
+  };
+
+  /**
+   * The investigation runs on; the webhook event is done once the thread exists (a restart resumes
+   * it). In a thread shared with other incidents the parent stays the thread owner's.
+   */
+  const startInvestigation = (
+    incidentId: string,
+    target: { kind: string; name: string; namespace: string },
+    context: string | null,
+    thread: Thread,
+    opts: { precomputed?: Investigation | null; compact?: boolean },
+  ) => {
+    const work = track(
       runInThread(deps, {
         target: { kind: target.kind, name: target.name, namespace: target.namespace, context },
-        channel,
+        channel: thread.channel,
         requestedBy: null,
         trigger: 'pagerduty',
         thread,
-        incidentId: inc.id,
+        incidentId,
+        ...(opts.precomputed ? { precomputed: opts.precomputed } : {}),
+        ...(opts.compact ? { compact: true } : {}),
         renderParent: (state) => {
-          live.set(inc.id, state);
-          return render(store.incidents.get(inc.id) ?? row);
+          const { owner } = group(thread);
+          if (!owner || owner.id === incidentId) live.set(incidentId, state);
+          return render(owner ?? store.incidents.get(incidentId)!);
         },
       })
         .then(async (outcome) => {
-          live.delete(inc.id);
-          store.incidents.setLatestInvestigation(inc.id, outcome.investigationId);
+          live.delete(incidentId);
+          store.incidents.setLatestInvestigation(incidentId, outcome.investigationId);
           await refresh(thread);
-          if (outcome.result) await postNote(inc.id, thread, outcome.result);
+          if (outcome.result) await postNote(incidentId, thread, outcome.result);
         })
-        .catch((err) => log.error('incident investigation failed', { incident: inc.id, err })),
+        .catch((err) => log.error('incident investigation failed', { incident: incidentId, err }))
+        .finally(() => running.delete(incidentId)),
     );
+    running.set(incidentId, work);
   };
 
   const onLifecycle = async (event: WebhookEvent & { kind: 'incident' }) => {

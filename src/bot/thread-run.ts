@@ -191,8 +191,10 @@ async function runInThreadNow(deps: BotDeps, req: InvestigationRequest): Promise
         );
       if (items.length > 0 && ev.report.status !== 'skipped' && !req.compact) {
         later(async () => {
-          if (!thread || store.steps.get(inv.id, ev.step)?.postedTs) return;
-          if (req.resumes && store.steps.get(req.resumes, ev.step)?.postedTs) return;
+          if (!thread) return;
+          const before = req.resumes ? store.steps.get(req.resumes, ev.step) : null;
+          if (before?.postedTs || before?.posting) return; // already in the thread (or may be)
+          if (!store.steps.markPosting(inv.id, ev.step)) return;
           const msg = renderStepEvidence({ title: ev.title, items });
           const ts = await sender.post(thread.channel, msg, thread.parentTs);
           store.steps.markPosted(inv.id, ev.step, ts);

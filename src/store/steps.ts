@@ -21,6 +21,8 @@ export interface StepRunRow {
   error: string | null;
   /** ts of the thread reply, once posted. */
   postedTs: string | null;
+  /** The reply was being sent when the process stopped: it may be in the thread (never send it again). */
+  posting: boolean;
 }
 
 export interface StepFinish {
@@ -36,6 +38,12 @@ export interface StepsRepo {
   start(investigationId: string, step: string, startedAt?: Date): boolean;
   /** Records the step's outcome (inserting the row if `start` was not called). Keeps `posted_ts`. */
   finish(investigationId: string, step: string, outcome: StepFinish): void;
+  /**
+   * Claims the step's reply before it is sent (write-ahead): false when it is already claimed or
+   * posted. A crash between the send and `markPosted` leaves the claim, so a resumed run does not
+   * send it twice.
+   */
+  markPosting(investigationId: string, step: string): boolean;
   /** Sets the reply ts once; false when the step was already posted (or has no row). */
   markPosted(investigationId: string, step: string, postedTs: string): boolean;
   get(investigationId: string, step: string): StepRunRow | null;
@@ -64,7 +72,8 @@ const toRow = (r: Row): StepRunRow => ({
   durationMs: r.duration_ms,
   apiCalls: r.api_calls,
   error: r.error,
-  postedTs: r.posted_ts,
+  postedTs: r.posted_ts || null,
+  posting: r.posted_ts === '',
 });
 
 export function createStepsRepo(db: Database, options: RepoOptions = {}): StepsRepo {
@@ -88,8 +97,11 @@ export function createStepsRepo(db: Database, options: RepoOptions = {}): StepsR
      ON CONFLICT (investigation_id, step) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
        duration_ms = excluded.duration_ms, api_calls = excluded.api_calls, error = excluded.error`,
   );
+  const claimPosting = db.prepare(
+    `UPDATE step_runs SET posted_ts = '' WHERE investigation_id = ? AND step = ? AND posted_ts IS NULL`,
+  );
   const updatePosted = db.prepare<[string, string, string]>(
-    'UPDATE step_runs SET posted_ts = ? WHERE investigation_id = ? AND step = ? AND posted_ts IS NULL',
+    `UPDATE step_runs SET posted_ts = ? WHERE investigation_id = ? AND step = ? AND (posted_ts IS NULL OR posted_ts = '')`,
   );
   const selectOne = db.prepare<[string, string], Row>(
     'SELECT * FROM step_runs WHERE investigation_id = ? AND step = ?',
@@ -115,6 +127,9 @@ export function createStepsRepo(db: Database, options: RepoOptions = {}): StepsR
         started: iso(started),
         finished: iso(finished),
       });
+    },
+    markPosting(investigationId, step) {
+      return claimPosting.run(investigationId, step).changes === 1;
     },
     markPosted(investigationId, step, postedTs) {
       return updatePosted.run(postedTs, investigationId, step).changes === 1;

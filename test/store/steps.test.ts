@@ -17,6 +17,7 @@ test('start → finish → markPosted round-trip', (t) => {
     apiCalls: 0,
     error: null,
     postedTs: null,
+    posting: false,
   });
   clock.advance(250);
   store.steps.finish(inv, 'pod-events', { status: 'ok', durationMs: 249.6, apiCalls: 3 });
@@ -31,6 +32,7 @@ test('start → finish → markPosted round-trip', (t) => {
     apiCalls: 3,
     error: null,
     postedTs: '1714096140.000200',
+    posting: false,
   });
 });
 
@@ -55,6 +57,25 @@ test('a restarted investigation never posts a step twice', (t) => {
         .run(inv),
     /UNIQUE constraint failed/,
   );
+});
+
+test('a reply is claimed before it is sent: a crash in between leaves the claim, never a second send', (t) => {
+  const store = memoryStore(t);
+  const inv = seedInvestigation(store);
+  store.steps.start(inv, 'nodes');
+  assert.equal(store.steps.markPosting(inv, 'nodes'), true);
+  assert.equal(store.steps.markPosting(inv, 'nodes'), false, 'claimed once');
+  // The process stops here (the message may or may not be in Slack).
+  assert.deepEqual(
+    { posting: store.steps.get(inv, 'nodes')?.posting, postedTs: store.steps.get(inv, 'nodes')?.postedTs },
+    { posting: true, postedTs: null },
+  );
+  assert.equal(store.steps.markPosted(inv, 'nodes', '2.1'), true, 'the claimant records the ts');
+  assert.deepEqual(
+    { posting: store.steps.get(inv, 'nodes')?.posting, postedTs: store.steps.get(inv, 'nodes')?.postedTs },
+    { posting: false, postedTs: '2.1' },
+  );
+  assert.equal(store.steps.markPosting(inv, 'nodes'), false, 'posted steps cannot be claimed');
 });
 
 test('finish without start inserts; errors are kept; list is in start order', (t) => {

@@ -18,7 +18,8 @@ export interface ParentState {
   rootCause?: { id: string; summary: string; confidence: Confidence; signals: number } | undefined;
   incident?: { number: number; title: string; url: string; urgency: string; service: string } | undefined;
   /** Other incidents grouped into this thread (an alert storm). */
-  related?: { number: number; title: string; url: string; status: string }[] | undefined;
+  /** Other incidents grouped into this thread; `workload` when it is not the thread's own workload. */
+  related?: { number: number; title: string; url: string; status: string; workload?: string }[] | undefined;
   /** Who acknowledged: a Slack user id (`U…`/`W…`, shown as a mention) or a display name. */
   ackBy?: string | undefined;
   /** RFC 3339. */
@@ -102,7 +103,8 @@ export function renderParent(state: ParentState): RenderedMessage {
     const shown = state.related.slice(0, 8).map((r) => {
       const label = escapeMrkdwn(truncate(oneLine(`#${r.number} ${r.title}`), 120));
       const link = SAFE_URL.test(r.url) ? `<${r.url}|${label.replace(/\|/g, '¦')}>` : label;
-      return `${link} (${escapeMrkdwn(oneLine(r.status))})`;
+      const workload = r.workload ? ` — ${escapeMrkdwn(truncate(oneLine(r.workload), 80))}` : '';
+      return `${link}${workload} (${escapeMrkdwn(oneLine(r.status))})`;
     });
     const more = state.related.length > 8 ? ` and ${state.related.length - 8} more` : '';
     blocks.push(context(`Also paged for this: ${shown.join(', ')}${more}`));
