@@ -1,6 +1,6 @@
 /** `npm start`: the composition root. Bad configuration: one clear line and exit 78 (EX_CONFIG). */
 import { createPagerDutyIntake } from './bot/pagerduty.js';
-import { startBot } from './bot/start.js';
+import { startBot, waitForDatabase } from './bot/start.js';
 import { ConfigError, EX_CONFIG, loadConfig } from './config/load.js';
 import { type LeaderElectionConfig, leaderElectionFromEnv } from './ha/config.js';
 import { createLeaderElector, LeaderElectionError, type LeaderElector } from './ha/leader.js';
@@ -55,6 +55,15 @@ async function main(): Promise<void> {
       process.exit(EX_CONFIG);
     }
     await elector.whenLeader();
+    // The previous leader may still hold the shared database: wait for it here, where /healthz
+    // still answers, so the liveness probe does not kill a leader that is only waiting.
+    try {
+      await waitForDatabase(config.env.CAUSA_DB, election.leaseDurationSeconds * 1000 * 2, log);
+    } catch (err) {
+      process.stderr.write(`causa: database error: ${(err as Error).message}\n`);
+      await elector.stop();
+      process.exit(1);
+    }
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
     await standby.close();

@@ -63,6 +63,11 @@ async function openStore(file: string, database: StartOptions['database'], log: 
   }
 }
 
+/** Waits until the database file can be held exclusively (the previous leader let go), then lets go. */
+export async function waitForDatabase(file: string, waitMs: number, log: Logger): Promise<void> {
+  (await openStore(file, { exclusive: true, waitMs }, log)).close();
+}
+
 export async function startBot(opts: StartOptions): Promise<RunningBot> {
   const { env } = opts;
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
