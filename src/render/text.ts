@@ -9,7 +9,7 @@
  */
 import type { Confidence, InvestigationResult, StepStatus } from '../domain/result.js';
 import { kubectlPatchCommand, patchYaml } from './fix.js';
-import { confidenceLabel, formatClock, formatMs, plural, timeKey } from './format.js';
+import { confidenceLabel, formatClock, formatDateTime, formatMs, parseTime, plural, timeKey } from './format.js';
 
 export interface TextOptions {
   /** ANSI colours: bold headings, confidence in green/yellow/red. Default false. */
@@ -116,8 +116,19 @@ export function renderText(result: InvestigationResult, opts: TextOptions = {}):
     const ordered = result.timeline
       .map((entry, index) => ({ entry, index }))
       .sort((a, b) => timeKey(a.entry.time) - timeKey(b.entry.time) || a.index - b.index);
+    // Entries from another day than the incident's last one (old rollouts) carry their date.
+    const day = (t: string | null) => parseTime(t)?.toISOString().slice(0, 10) ?? null;
+    const lastDay = day(
+      ordered
+        .map((o) => o.entry.time)
+        .filter((t) => parseTime(t) !== null)
+        .at(-1) ?? null,
+    );
     for (const { entry } of ordered) {
-      const time = terminalSafe(formatClock(entry.time, { seconds: true }) ?? '');
+      const sameDay = lastDay === null || day(entry.time) === null || day(entry.time) === lastDay;
+      const time = terminalSafe(
+        (sameDay ? formatClock(entry.time, { seconds: true }) : formatDateTime(entry.time)) ?? '',
+      );
       out.push(`  ${time}  ${block(entry.text, '    ')}  ${paint.dim(`(${terminalSafe(entry.ref)})`)}`);
     }
   }
