@@ -31,10 +31,10 @@ describe('renderText', () => {
     const others = text.slice(text.indexOf('OTHER HYPOTHESES:'), text.indexOf('TIMELINE:'));
     assert.ok(others.includes('app-crash (low, 1 signal)'));
     assert.ok(!others.includes('bad-rollout') && !others.includes('probe-timeout-slow-dependency'));
-    // Timeline in time order, with seconds.
+    // Timeline in time order, with seconds; the rollout of the day before carries its date.
     const timeline = text.slice(text.indexOf('TIMELINE:'), text.indexOf('STEPS:'));
-    const times = [...timeline.matchAll(/(\d\d:\d\d:\d\d) UTC/g)].map((m) => m[1]);
-    assert.deepEqual(times, ['19:52:00', '01:44:30', '01:47:05', '01:47:41', '01:49:12', '01:51:02']);
+    const times = [...timeline.matchAll(/ {2}((?:\d{4}-\d\d-\d\d \d\d:\d\d)|\d\d:\d\d:\d\d) UTC/g)].map((m) => m[1]);
+    assert.deepEqual(times, ['2026-04-25 19:52', '01:44:30', '01:47:05', '01:47:41', '01:49:12', '01:51:02']);
     assert.ok(text.includes('STEPS: resolve-target ok 12ms 2 calls · pod-events ok 31ms 3 calls · '));
     assert.ok(text.endsWith('\n  13 API calls in 143 ms'), 'no trailing newline');
     assert.ok(!text.includes('\x1b'));
