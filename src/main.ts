@@ -2,7 +2,7 @@
 import { createPagerDutyIntake } from './bot/pagerduty.js';
 import { startBot, waitForDatabase } from './bot/start.js';
 import { ConfigError, EX_CONFIG, loadConfig } from './config/load.js';
-import { type LeaderElectionConfig, leaderElectionFromEnv } from './ha/config.js';
+import { advertisedUrl, type LeaderElectionConfig, leaderElectionFromEnv } from './ha/config.js';
 import { createLeaderElector, LeaderElectionError, type LeaderElector } from './ha/leader.js';
 import { startStandbyServer } from './ha/standby.js';
 import { createLogger } from './log.js';
@@ -29,10 +29,19 @@ async function main(): Promise<void> {
   if (election) {
     elector = createLeaderElector({
       ...election,
+      url: advertisedUrl(process.env.POD_IP, config.env.PORT),
       ...(config.env.KUBECONFIG ? { kubeconfig: config.env.KUBECONFIG.split(':')[0]! } : {}),
       log,
     });
-    const standby = await startStandbyServer(config.env.PORT, election.identity);
+    const current = elector;
+    const standby = await startStandbyServer({
+      port: config.env.PORT,
+      identity: election.identity,
+      leaderUrl: () => {
+        const l = current.leader();
+        return l && l.identity !== election?.identity ? l.url : null;
+      },
+    });
     const stopStandby = async (signal: string) => {
       log.info('shutting down', { signal, role: 'standby' });
       await elector?.stop();

@@ -45,3 +45,12 @@ export function leaderElectionFromEnv(env: NodeJS.ProcessEnv): LeaderElectionCon
     renewEveryMs: Math.round(renewEveryMs),
   };
 }
+
+/**
+ * This replica's HTTP address as other pods reach it: `POD_IP` (downward API `status.podIP`) and
+ * PORT; 127.0.0.1 when POD_IP is unset (replicas on one machine).
+ */
+export function advertisedUrl(podIp: string | undefined, port: number): string {
+  const ip = podIp?.trim() || '127.0.0.1';
+  return `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+}

@@ -29,6 +29,11 @@ export interface LeaderElectorOptions {
   name?: string;
   /** This replica's identity, e.g. the pod name. */
   identity: string;
+  /**
+   * Where this replica serves HTTP (`http://POD_IP:PORT`), written on the Lease while it leads
+   * (annotation `causa.dev/leader-url`) so standbys can forward webhooks to it.
+   */
+  url?: string;
   /** Default 15. */
   leaseDurationSeconds?: number;
   /** Period of renewals while leader and of attempts while following (default 5000). */
@@ -53,7 +58,12 @@ export interface LeaderElector {
   onChange(cb: (leader: boolean) => void): () => void;
   /** Resolves the next time this replica is leader (at once if it is). */
   whenLeader(): Promise<void>;
+  /** The current leader as last read from the Lease (null when free, expired or unknown). */
+  leader(): { identity: string; url: string | null } | null;
 }
+
+/** Lease annotation with the leader's HTTP address. */
+export const LEADER_URL_ANNOTATION = 'causa.dev/leader-url';
 
 export class LeaderElectionError extends Error {
   override name = 'LeaderElectionError';
@@ -103,6 +113,12 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
   let inflight: Promise<void> | null = null;
   const listeners = new Set<(leader: boolean) => void>();
   let lastError = '';
+  let observed: { identity: string; url: string | null } | null = null;
+  const annotations = (meta: V1Lease['metadata']) => {
+    const rest = { ...(meta?.annotations ?? {}) };
+    delete rest[LEADER_URL_ANNOTATION];
+    return opts.url ? { ...rest, [LEADER_URL_ANNOTATION]: opts.url } : rest;
+  };
 
   const setLeader = (value: boolean, why: string) => {
     if (deadlineTimer && !value) {
@@ -188,7 +204,7 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
       const body: V1Lease = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name, namespace },
+        metadata: { name, namespace, annotations: annotations(undefined) },
         spec: {
           holderIdentity: identity,
           leaseDurationSeconds: durationMs / 1000,
@@ -202,6 +218,7 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
         await a.createNamespacedLease({ namespace, body }, requestOptions());
         lastError = '';
         if (!running) return;
+        observed = { identity, url: opts.url ?? null };
         armDeadline(now);
         setLeader(true, 'created the lease');
       } catch (err) {
@@ -221,6 +238,10 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
     const leaseMs = (spec.leaseDurationSeconds ?? durationMs / 1000) * 1000;
     const expired = renewedAt === null || renewedAt + leaseMs < now;
     const ours = holder === identity;
+    observed =
+      holder !== '' && !expired
+        ? { identity: holder, url: current.metadata?.annotations?.[LEADER_URL_ANNOTATION] ?? null }
+        : null;
     if (!ours && holder !== '' && !expired) {
       if (leader) setLeader(false, `the lease is held by ${holder}`);
       return;
@@ -228,6 +249,7 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
     const acquireTime = ours ? (timeOf(spec.acquireTime) ?? now) : now;
     const body: V1Lease = {
       ...current,
+      metadata: { ...current.metadata, annotations: annotations(current.metadata) },
       spec: {
         ...spec,
         holderIdentity: identity,
@@ -242,6 +264,7 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
       await a.replaceNamespacedLease({ name, namespace, body }, requestOptions());
       lastError = '';
       if (!running) return;
+      observed = { identity, url: opts.url ?? null };
       armDeadline(now);
       setLeader(true, ours ? 'renewed' : holder ? `took over the expired lease of ${holder}` : 'took the free lease');
     } catch (err) {
@@ -289,6 +312,7 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
         },
         requestOptions(),
       );
+      observed = null;
       log.info('released the lease');
     } catch (err) {
       log.warn('cannot release the lease; it will expire', { err: errText(err) });
@@ -324,6 +348,7 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
       if (wasRunning && held && stopOpts.release !== false) await release();
     },
     isLeader: () => leader,
+    leader: () => observed,
     onChange,
     whenLeader() {
       if (leader) return Promise.resolve();

@@ -181,6 +181,7 @@ const LEADER_ELECTION_ENV = [
   'CAUSA_LEADER_ELECTION',
   'POD_NAME',
   'POD_NAMESPACE',
+  'POD_IP',
   'CAUSA_LEASE_NAMESPACE',
   'CAUSA_LEASE_NAME',
   'CAUSA_LEASE_CONTEXT',
@@ -456,7 +457,9 @@ for (const variant of VARIANTS) {
     assert.equal(env.get('CAUSA_LEADER_ELECTION')?.value, 'lease');
     assert.deepEqual(env.get('POD_NAME')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
     assert.deepEqual(env.get('POD_NAMESPACE')?.valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } });
-    for (const name of ['POD_NAME', 'POD_NAMESPACE']) assert.equal(env.get(name)?.value, undefined, name);
+    // Written on the Lease (src/ha/config.ts advertisedUrl) so standbys forward webhooks to the leader.
+    assert.deepEqual(env.get('POD_IP')?.valueFrom, { fieldRef: { fieldPath: 'status.podIP' } });
+    for (const name of ['POD_NAME', 'POD_NAMESPACE', 'POD_IP']) assert.equal(env.get(name)?.value, undefined, name);
     assert.equal(env.has('CAUSA_LEASE_NAMESPACE'), false, 'the Lease lives in the pod namespace, where the Role is');
     assert.equal(env.has('CAUSA_LEASE_CONTEXT'), false, 'in-cluster: the home cluster');
     const leaseName = env.get('CAUSA_LEASE_NAME')?.value ?? defaultLeaseName();

@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadScenario } from '../../src/scenario/load.js';
 import { type KubeSimulator, startKubeSimulator } from '../../src/simulators/kube/index.js';
+import { type PagerDutySimulator, startPagerDutySimulator } from '../../src/simulators/pagerduty/index.js';
 import { type SlackSimulator, startSlackSimulator } from '../../src/simulators/slack/index.js';
 import { findRootCauseReply, parents } from '../e2e/bot-harness.js';
 import { ROOT, SCENARIOS } from '../helpers/paths.js';
@@ -43,6 +44,7 @@ const isRootCause = (m: { text: string; blocks?: unknown[] | null }) =>
 describe('leader failover with a shared database', () => {
   let kube: KubeSimulator;
   let slack: SlackSimulator;
+  let pd: PagerDutySimulator;
   let dir: string;
   const replicas: Replica[] = [];
 
@@ -66,6 +68,8 @@ describe('leader failover with a shared database', () => {
         CAUSA_LEASE_NAMESPACE: 'production',
         CAUSA_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),
         CAUSA_LEASE_RENEW_MS: '500',
+        CAUSA_CONFIG: join(dir, 'causa.yaml'),
+        PAGERDUTY_WEBHOOK_SECRETS: pd.webhookSecrets[0]!,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -101,20 +105,44 @@ describe('leader failover with a shared database', () => {
     kube.writeKubeconfig(join(dir, 'kubeconfig'));
     slack = await startSlackSimulator();
     slack.useSocketDelivery();
+    pd = await startPagerDutySimulator();
+    writeFileSync(
+      join(dir, 'causa.yaml'),
+      `routes:\n  - { pagerdutyService: PPAYMENTS, channel: ${CH}, namespace: production }\n`,
+    );
   });
   after(async () => {
     for (const r of replicas) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-    await Promise.all([slack.close(), kube.close()]);
+    await Promise.all([slack.close(), pd.close(), kube.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
   test('the standby takes over a killed leader mid-investigation: same thread, old buttons work, nothing posted twice', async () => {
     const a = await startReplica('causa-a');
-    await until('replica a is the ready leader', async () => (await status(a, '/readyz')) === 200);
+    await until('replica a is the leader', async () => (await status(a, '/metrics')) === 200);
     const b = await startReplica('causa-b');
     await until('replica b is a live standby', async () => (await status(b, '/healthz')) === 200);
-    assert.equal(await status(b, '/readyz'), 503, 'the standby is not ready');
+    assert.equal(await status(b, '/readyz'), 200, 'the standby is ready (the Deployment is 2/2)');
+    assert.equal(await status(b, '/metrics'), 503, 'the standby runs no bot');
     assert.equal(slack.connectedSockets(), 1, 'only the leader holds a Slack connection');
+
+    // A PagerDuty webhook that the Service sends to the standby reaches the leader, signature intact.
+    const inc = pd.addIncident({ title: 'deploy/payments-service is down', service: 'PPAYMENTS' });
+    await until('the standby knows the leader', async () => {
+      const r = await fetch(`http://127.0.0.1:${b.port}/pagerduty/webhook`, { method: 'POST', body: '{}' });
+      return r.status === 401; // answered by the leader (unsigned), not the standby's 503
+    });
+    const hook = await pd.sendWebhook({
+      endpoint: `http://127.0.0.1:${b.port}/pagerduty/webhook`,
+      eventType: 'incident.triggered',
+      incidentId: inc.id,
+    });
+    assert.equal(hook.status, 202, hook.body);
+    const paged = await slack.waitFor(
+      () => parents(slack, CH).find((m) => /PagerDuty #\d+/.test(m.text) && findRootCauseReply(slack, CH, m.ts)),
+      30_000,
+    );
+    assert.ok(paged);
 
     // A slow cluster (not the Lease) so the leader is killed with the investigation half done.
     kube.setLatency(250, /^\/(api|apis\/apps)\//);
@@ -124,14 +152,14 @@ describe('leader failover with a shared database', () => {
       channel: CH,
     });
     assert.ok(ack.acked);
-    const parent = await slack.waitFor(() => parents(slack, CH)[0], 20_000);
+    const parent = await slack.waitFor(() => parents(slack, CH).find((m) => m.ts !== paged.ts), 20_000);
     await slack.waitFor(() => slack.thread(CH, parent.ts).length >= 2, 20_000); // some evidence is in
     assert.equal(findRootCauseReply(slack, CH, parent.ts), undefined, 'killed before the conclusion');
     a.child.kill('SIGKILL');
     const killedAt = Date.now();
     kube.setLatency(0);
 
-    await until('replica b became the ready leader', async () => (await status(b, '/readyz')) === 200, 30_000);
+    await until('replica b became the leader', async () => (await status(b, '/metrics')) === 200, 30_000);
     const failoverMs = Date.now() - killedAt;
     // Within one lease period, plus the bot's start (Slack connection, database) on a shared machine.
     assert.ok(failoverMs < LEASE_SECONDS * 1000 + 10_000, `failover took ${failoverMs} ms`);
@@ -149,7 +177,7 @@ describe('leader failover with a shared database', () => {
     await slack.waitFor(() => slack.thread(CH, parent.ts).length > before, 15_000);
     await new Promise((r) => setTimeout(r, 1000));
 
-    assert.equal(parents(slack, CH).length, 1, 'one parent message');
+    assert.equal(parents(slack, CH).length, 2, 'one parent per investigation (the page, the slash command)');
     assert.equal(slack.thread(CH, parent.ts).filter(isRootCause).length, 1, 'one ROOT CAUSE reply');
     const texts = slack
       .thread(CH, parent.ts)

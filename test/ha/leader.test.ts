@@ -47,7 +47,7 @@ describe('Lease leader election', () => {
   let coord: CoordinationV1Api;
   const started: LeaderElector[] = [];
 
-  const elector = (name: string, identity: string, extra: { kubeconfig?: string } = {}) => {
+  const elector = (name: string, identity: string, extra: { kubeconfig?: string; url?: string } = {}) => {
     const e = createLeaderElector({
       kubeconfig,
       namespace: NS,
@@ -103,6 +103,23 @@ describe('Lease leader election', () => {
     assert.ok(follower.isLeader(), 'the new leader keeps renewing');
     watch.stop();
     await follower.stop();
+  });
+
+  it('the leader writes its URL on the Lease; followers read who leads and where, until it is released', async () => {
+    const a = elector('url', 'pod-a', { url: 'http://10.0.0.7:3000' });
+    await a.start();
+    assert.ok(a.isLeader());
+    const b = elector('url', 'pod-b', { url: 'http://10.0.0.8:3000' });
+    await b.start();
+    assert.equal(b.isLeader(), false);
+    assert.deepEqual(b.leader(), { identity: 'pod-a', url: 'http://10.0.0.7:3000' });
+    assert.deepEqual(a.leader(), { identity: 'pod-a', url: 'http://10.0.0.7:3000' });
+    assert.equal(stored('url')?.metadata?.annotations?.['causa.dev/leader-url'], 'http://10.0.0.7:3000');
+    await a.stop(); // released: B takes over and writes its own URL
+    await until(() => b.isLeader(), 3 * RENEW_MS + 1000, 'takeover');
+    assert.equal(stored('url')?.metadata?.annotations?.['causa.dev/leader-url'], 'http://10.0.0.8:3000');
+    assert.deepEqual(b.leader(), { identity: 'pod-b', url: 'http://10.0.0.8:3000' });
+    await b.stop();
   });
 
   it('stop() releases the lease: the standby takes over without waiting for expiry', async () => {

@@ -1,4 +1,4 @@
-/** `node dist/src/main.js` with CAUSA_LEADER_ELECTION: bad values exit 78; a standby replica is alive but not ready. */
+/** `node dist/src/main.js` with CAUSA_LEADER_ELECTION: bad values exit 78; a standby replica is alive and ready as a standby. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -48,7 +48,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('a standby replica is alive but not ready, never contacts Slack, and starts the bot once it wins the Lease', async () => {
+test('a standby replica is alive and ready as a standby, never contacts Slack, and starts the bot once it wins the Lease', async () => {
   const { sim, kubeconfig } = await startLeaseSimulator();
   // Another replica holds the Lease.
   const holder = createLeaderElector({
@@ -89,8 +89,9 @@ test('a standby replica is alive but not ready, never contacts Slack, and starts
     }
     assert.equal(health?.status, 200, stderr);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    assert.equal(ready.status, 503);
-    assert.match(await ready.text(), /standby/);
+    assert.equal(ready.status, 200, 'ready as a standby (it forwards deliveries to the leader)');
+    assert.match(await ready.text(), /"role":"standby"/);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 503, 'the bot is not running');
     await new Promise((r) => setTimeout(r, 1200)); // a few attempts against the held lease
     assert.match(stderr, /waiting for leadership/);
     assert.doesNotMatch(stderr, /became leader|causa started/);
