@@ -6,7 +6,9 @@ import {
   bytes,
   type ContainerView,
   formatBytes,
+  isFailedRun,
   niceMemoryAtLeast,
+  type TerminationView,
   templateContainer,
 } from '../analysis/containers.js';
 import { type Derived, replicaTotal } from '../analysis/derive.js';
@@ -52,7 +54,7 @@ export const oomKilled: Rule = {
     const oom = d.containers.filter((c) => oomRun(c) !== null);
     if (oom.length === 0) {
       const k137 = d.containers.filter((c) => c.last?.exitCode === 137 || c.terminated?.exitCode === 137);
-      if (k137.length === 0) return null;
+      if (k137.length === 0) return neverOomKilled(facts, d);
       const c = k137[0]!;
       const reason = (c.last?.exitCode === 137 ? c.last : c.terminated)?.reason ?? 'Error';
       return {
@@ -155,6 +157,55 @@ export const oomKilled: Rule = {
     };
   },
 };
+
+/**
+ * The containers fail or restart, every recorded termination is the process's own exit (no
+ * OOMKilled, no 137) and no OOM event was seen for the pods or their nodes: say so. Null when
+ * nothing terminated (no evidence either way) or an OOM event leaves it open.
+ */
+function neverOomKilled(facts: Facts, d: Derived): RuleOutcome {
+  const runs = d.containers.flatMap((c) =>
+    [c.last, c.terminated]
+      .filter((t): t is TerminationView => t !== null && (isFailedRun(t) || (c.restarts > 0 && !c.init)))
+      .filter((t) => (ms(t.finishedAt) ?? d.now) >= d.since)
+      .map((t) => ({ c, t })),
+  );
+  if (runs.length === 0) return null;
+  if (runs.some(({ t }) => t.reason === 'OOMKilled' || t.exitCode === 137)) return null;
+  const pods = [...new Set(runs.map(({ c }) => c.pod))];
+  const nodes = new Set(pods.map((p) => d.nodeOf.get(p)).filter((n): n is string => Boolean(n)));
+  const oomEvent = facts.events.some(
+    (e) =>
+      (ms(e.last) ?? 0) >= d.since &&
+      ((e.reason === 'OOMKilling' && e.kind === 'Pod' && d.targetPodNames.has(e.object)) ||
+        (e.reason === 'SystemOOM' && e.kind === 'Node' && nodes.has(e.object)) ||
+        (e.kind === 'Pod' && d.targetPodNames.has(e.object) && /\bOOMKill/i.test(e.message))),
+  );
+  if (oomEvent) return null;
+  const names = [...new Set(runs.map(({ c }) => `${c.init ? 'init:' : ''}${c.name}`))];
+  const codes = [...new Set(runs.map(({ t }) => t.exitCode).filter((x): x is number => x !== null))];
+  const reasons = [...new Set(runs.map(({ t }) => t.reason ?? 'Error'))];
+  const total = replicaTotal(facts, d, pods.length);
+  // A signal exit (128+n, e.g. 143 after SIGTERM) or a probe kill is a stop, not the process exiting on its own.
+  const stopped = codes.some((x) => x >= 128) || d.probeKills.some((k) => pods.includes(k.pod));
+  const verb = stopped ? 'terminated' : names.length > 1 ? 'exit' : 'exits';
+  const exits = codes.length > 0 ? `code ${codes.join('/')} (${reasons.join('/')})` : `reason ${reasons.join('/')}`;
+  const limits = dedupeByName(runs.map(({ c }) => c)).map((c) => ({
+    name: c.name,
+    limit: (templateContainer(facts, c.name, c.init) ?? c.spec)?.resources?.limits?.memory ?? null,
+  }));
+  const set = limits.filter((l) => l.limit !== null && l.limit !== undefined);
+  const limitText =
+    set.length === 0
+      ? 'no memory limit is set'
+      : limits.length === 1
+        ? `memory limit ${set[0]!.limit} not reached`
+        : `memory limit${set.length > 1 ? 's' : ''} ${list(set.map((l) => `${l.name} ${l.limit}`))} not reached`;
+  return {
+    kind: 'ruled-out',
+    reason: `${list(names)} on ${pods.length}/${total} pods ${verb} with ${exits}, never OOMKilled (no exit 137); ${limitText} and no OOM event`,
+  };
+}
 
 function dedupeByName(cs: ContainerView[]): ContainerView[] {
   const seen = new Set<string>();

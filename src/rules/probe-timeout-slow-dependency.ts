@@ -3,7 +3,7 @@
  * dependency they call was down or slow, typically after its pod was restarted by a node
  * recycle/interruption. The node event is the trigger; the probe design is the cause.
  */
-import { templateContainer } from '../analysis/containers.js';
+import { isFailedRun, type TerminationView, templateContainer } from '../analysis/containers.js';
 import {
   type Derived,
   type DisruptionVerb,
@@ -16,15 +16,17 @@ import {
   rolloutExonerated,
   slowest,
 } from '../analysis/derive.js';
-import { excerpt, nodeRef, podRef, quote, ref, signal, workloadName, workloadRef } from '../analysis/format.js';
+import { excerpt, list, nodeRef, podRef, quote, ref, signal, workloadName, workloadRef } from '../analysis/format.js';
 import { answeredUnhealthy, answerLabel, group, livenessFix, probeSettings, probeTarget } from '../analysis/probes.js';
-import { clock, hhmmss, human, ms, relative, seconds } from '../analysis/time.js';
+import { clock, hhmmss, human, latest, ms, relative, seconds } from '../analysis/time.js';
 import type { Facts } from '../domain/facts.js';
 import type { Evidence } from '../domain/result.js';
 import type { Rule, RuleOutcome } from './rule.js';
 
 const BEFORE = 15 * 60_000;
 const AFTER = 2 * 60_000;
+/** Exit codes of a container stopped by a signal (SIGKILL, SIGTERM): what a probe kill leaves. */
+const KILLED = new Set([137, 143]);
 const VERB: Record<DisruptionVerb, string> = {
   rescheduled: 'was rescheduled',
   recreated: 'was recreated',
@@ -42,11 +44,64 @@ const EPISODE: Record<string, string> = {
   restarted: 'restarted',
 };
 
+/**
+ * The tempting correlation without the mechanism: a dependency was disrupted close before the first
+ * failure, but no liveness probe failed or killed anything and every recorded termination of the
+ * target is the process exiting on its own (no OOMKilled, no 137/143). Null when nothing
+ * terminated, when no dependency was disrupted near it, or when the events could be missing.
+ */
+function ownExits(facts: Facts, d: Derived): RuleOutcome {
+  const ff = ms(d.firstFailure);
+  if (ff === null) return null;
+  const dep = dependencyNear(d, ff);
+  const x = dep ? disruptionNear(dep, ff) : null;
+  if (!dep || !x) return null;
+  const ns = facts.target.namespace;
+  if (
+    facts.gaps.some(
+      (gp) => ['events', 'pods'].includes(gp.resource.toLowerCase()) && (gp.namespace === null || gp.namespace === ns),
+    )
+  )
+    return null;
+  const runs = d.containers.flatMap((c) =>
+    [c.last, c.terminated]
+      .filter((t): t is TerminationView => t !== null && (isFailedRun(t) || (c.restarts > 0 && !c.init)))
+      .filter((t) => (ms(t.finishedAt) ?? d.now) >= d.since)
+      .map((t) => ({ c, t })),
+  );
+  if (runs.length === 0) return null;
+  if (runs.some(({ t }) => t.reason === 'OOMKilled' || t.exitCode === null || KILLED.has(t.exitCode))) return null;
+  const names = [...new Set(runs.map(({ c }) => `${c.init ? 'init:' : ''}${c.name}`))];
+  const pods = [...new Set(runs.map(({ c }) => c.pod))];
+  const total = replicaTotal(facts, d, pods.length);
+  const codes = [...new Set(runs.map(({ t }) => t.exitCode))].join('/');
+  const reasons = [...new Set(runs.map(({ t }) => t.reason ?? 'Error'))].join('/');
+  const runtimes = runs.map(({ t }) => t.runtimeMs).filter((r): r is number => r !== null && r >= 0);
+  const after = runtimes.length > 0 ? ` after ${human(Math.max(...runtimes))}` : '';
+  const probed = (facts.target.template?.spec?.containers ?? []).some((c) => c.livenessProbe);
+  const near = relative(x.time, d.firstFailure);
+  const when = near === 'at the same time as' ? 'at the same time as the first failure' : `${near} the first failure`;
+  // Back and Ready while the exits go on: the dependency is not what keeps them failing.
+  const lastExit = latest(runs.map(({ t }) => t.finishedAt));
+  const ready =
+    x.readyAt && (ms(lastExit) ?? 0) > (ms(x.readyAt) ?? Number.POSITIVE_INFINITY)
+      ? ` (Ready again at ${clock(x.readyAt, facts.now)}, the exits go on)`
+      : '';
+  return {
+    kind: 'ruled-out',
+    reason:
+      `${x.pod} (behind Service ${dep.name}) ${VERB[x.verb]} at ${clock(x.time, facts.now)}, ${when}${ready}, ` +
+      `but ${probed ? 'no liveness probe failed or killed a container' : `${workloadName(facts)} has no liveness probe`}: ` +
+      `${list(names)} on ${pods.length}/${total} pods ${names.length > 1 ? 'exit' : 'exits'} with code ${codes} (${reasons}) on ${names.length > 1 ? 'their' : 'its'} own${after}`,
+  };
+}
+
 export const probeTimeoutSlowDependency: Rule = {
   id: 'probe-timeout-slow-dependency',
   evaluate(facts: Facts, d: Derived): RuleOutcome {
     const liveness = d.probeFailures.filter((f) => f.probe === 'liveness');
     const slow = liveness.filter((f) => f.mode === 'timeout' || answeredUnhealthy(f));
+    if (liveness.length === 0 && d.probeKills.length === 0) return ownExits(facts, d);
     const g = group(slow);
     if (slow.length === 0 || g.count < group(liveness.filter((f) => f.mode === 'refused')).count) return null;
     const kills = group(d.probeKills.filter((k) => k.probe === 'liveness'));
