@@ -302,11 +302,9 @@ const cases: Case[] = [
     signals: 3,
     check: (f) => {
       const out = run(imageNotFound, f);
-      assert.ok(
-        out?.kind === 'match' &&
-          out.fix === null &&
-          /set image deploy\/web app=registry.example.com\/app:1.8.2/.test(out.advice),
-      );
+      assert.ok(out?.kind === 'match' && /set image deploy\/web app=registry.example.com\/app:1.8.2/.test(out.advice));
+      // The previous revision's pods run 1.8.2 and are Ready: the patch puts that image back.
+      assert.deepEqual(container0(out.fix?.patch), { name: 'app', image: 'registry.example.com/app:1.8.2' });
       assert.equal(run(imagePullAuth, f)?.kind, 'ruled-out');
     },
   },
