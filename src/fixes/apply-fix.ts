@@ -1,9 +1,10 @@
 /**
  * Approving and applying a fix, exactly once. Every submit re-reads the stored proposal, checks expiry and
- * approver (and the two-person rule), re-reads the live object (still there, same uid, same resourceVersion,
- * not GitOps-managed), then moves the approval `pending → approved` atomically: only the caller that made that
- * move sends the PATCH, with `fieldManager=causa` and the resourceVersion/uid precondition. The result is
- * recorded in the approval row and the audit log. Expected outcomes are the `ApplyOutcome` union, not errors.
+ * approver (and the two-person rule), re-reads the live object (still there, same uid, same spec — a
+ * status-only change is fine —, not GitOps-managed), then moves the approval `pending → approved` atomically:
+ * only the caller that made that move sends the PATCH, with `fieldManager=causa` and the uid plus the
+ * resourceVersion just read as precondition. The result is recorded in the approval row and the audit log.
+ * Expected outcomes are the `ApplyOutcome` union, not errors.
  */
 import { z } from 'zod';
 import type { KubeObject } from '../domain/k8s.js';
@@ -12,7 +13,14 @@ import type { ApprovalRow } from '../store/index.js';
 import { type GitOpsHandoff, type GitOpsOwner, gitOpsHandoff, gitOpsOwner } from './gitops.js';
 import type { KubePatcher, PatchFailure } from './patcher.js';
 import { type FixPlan, planFix } from './plan-fix.js';
-import { getProposal, type Proposal } from './proposals.js';
+import {
+  changeSinceProposal,
+  getProposal,
+  type Proposal,
+  stillApplies,
+  type TargetChange,
+  targetChange,
+} from './proposals.js';
 import type { FixDeps } from './runtime.js';
 
 export type Refusal =
@@ -23,7 +31,11 @@ export type Refusal =
   | { reason: 'expired'; expiresAt: string }
   /** No longer pending: applied, being applied, failed, rejected. */
   | { reason: 'closed'; approval: ApprovalRow }
-  | { reason: 'stale'; proposed: string; live: string }
+  /**
+   * The object changed since the proposal in a way the reviewed diff did not account for: `spec` (its spec,
+   * labels, annotations or generation), or `version` (an older proposal bound to the exact resourceVersion).
+   */
+  | { reason: 'stale'; proposed: string; live: string; change: Exclude<TargetChange, 'none' | 'status-only'> }
   | { reason: 'deleted' }
   | { reason: 'recreated'; uid: string }
   | { reason: 'unreadable'; failure: PatchFailure };
@@ -213,8 +225,16 @@ export async function submitApproval(deps: FixDeps, approvalId: string, user: st
   const uid = live.metadata?.uid ?? '';
   const rv = live.metadata?.resourceVersion ?? '';
   if (uid !== p.record.uid) return closeAndRefuse(deps, p, user, 'recreated', { reason: 'recreated', uid });
-  if (rv !== p.record.resourceVersion || rv !== p.approval.resourceVersion) {
-    return closeAndRefuse(deps, p, user, 'stale', { reason: 'stale', proposed: p.record.resourceVersion, live: rv });
+  // Bound to the spec (status writes move the resourceVersion all through an incident), or — proposals of older
+  // versions, without a spec hash — to the exact resourceVersion.
+  const change = changeSinceProposal(p, live);
+  if (!stillApplies(change)) {
+    return closeAndRefuse(deps, p, user, 'stale', {
+      reason: 'stale',
+      proposed: p.record.resourceVersion,
+      live: rv,
+      change,
+    });
   }
   const owner = gitOpsGuard(deps, live);
   if (owner) return { kind: 'gitops', proposal: p, by: user, ...handOffToGitOps(deps, p, live, owner, user) };
@@ -254,6 +274,8 @@ export async function submitApproval(deps: FixDeps, approvalId: string, user: st
   const approvers = vote.approval.approvals.map((v) => v.user);
   deps.store.audit.append({ actor: user, action: 'fix.approved', target: p.approval.id, detail: { approvers } });
 
+  // The precondition is the version just read (checked above to carry the reviewed spec): whatever changes the
+  // object from here on, spec or status, makes the API server answer 409 instead of applying.
   const res = await patcher.patch({ fix, dryRun: false, precondition: { resourceVersion: rv, uid } });
   let object = res.ok ? res.object : null;
   let confirmedByRead = false;
@@ -279,6 +301,8 @@ export async function submitApproval(deps: FixDeps, approvalId: string, user: st
         patchType: fix.patchType,
         patch: JSON.parse(JSON.stringify(fix.patch ?? null)),
         approvers,
+        proposedResourceVersion: p.record.resourceVersion,
+        statusOnlyChange: change === 'status-only',
         resourceVersionBefore: rv,
         resourceVersionAfter: object.metadata?.resourceVersion ?? null,
         generation: object.metadata?.generation ?? null,
@@ -304,7 +328,15 @@ export async function submitApproval(deps: FixDeps, approvalId: string, user: st
     actor: user,
     action: 'fix.failed',
     target: p.approval.id,
-    detail: { kind: failure.kind, status: failure.status, message: failure.message, permission: failure.permission },
+    detail: {
+      kind: failure.kind,
+      status: failure.status,
+      message: failure.message,
+      permission: failure.permission,
+      proposedResourceVersion: p.record.resourceVersion,
+      preconditionResourceVersion: rv,
+      statusOnlyChange: change === 'status-only',
+    },
   });
   return { kind: 'failed', proposal: p, by: user, failure };
 }
@@ -334,9 +366,13 @@ export async function recoverInterrupted(deps: FixDeps): Promise<Recovered[]> {
     let applied = false;
     try {
       const got = await (await deps.fixes.patchers.get(p.record.context)).get(p.approval.fix.resource);
+      // Landed = the object moved on since the proposal (its spec, for a spec-bound proposal: status writes say
+      // nothing) and now carries the change.
       applied =
         got.ok &&
-        got.object.metadata?.resourceVersion !== p.record.resourceVersion &&
+        (p.record.specHash === undefined
+          ? got.object.metadata?.resourceVersion !== p.record.resourceVersion
+          : targetChange(p.record, got.object) === 'spec') &&
         fixIsPresent(p.approval.fix, got.object);
     } catch (err) {
       deps.log.warn('cannot check an interrupted fix', { approval: id, err: err as Error });

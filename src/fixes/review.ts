@@ -1,8 +1,8 @@
 /**
- * What an approver sees before approving: the live target (still there? same uid? changed since the
- * proposal? GitOps-managed?), the result of a server-side dry run (`dryRun=All`: validated and admitted by
- * the API server, nothing stored), the diff, and the pods the change will restart. Reads only, plus the
- * dry-run PATCH.
+ * What an approver sees before approving: the live target (still there? same uid? its spec, or only its
+ * status, changed since the proposal? GitOps-managed?), the result of a server-side dry run (`dryRun=All`:
+ * validated and admitted by the API server, nothing stored), the diff, and the pods the change will restart.
+ * Reads only, plus the dry-run PATCH.
  */
 import type { KubeObject, Pod } from '../domain/k8s.js';
 import { selectorString } from '../steps/lib.js';
@@ -10,7 +10,7 @@ import { gitOpsGuard, handOffToGitOps, safePlan } from './apply-fix.js';
 import type { GitOpsHandoff, GitOpsOwner } from './gitops.js';
 import type { PatchFailure } from './patcher.js';
 import type { FixPlan } from './plan-fix.js';
-import type { Proposal } from './proposals.js';
+import { changeSinceProposal, type Proposal, type TargetChange } from './proposals.js';
 import type { FixDeps } from './runtime.js';
 
 export interface Cluster {
@@ -52,7 +52,11 @@ export type Review =
       dryRun: DryRun;
       /** Null when the change restarts no pods. */
       pods: PodsToRestart | null;
-      changedSinceProposal: boolean;
+      /**
+       * `none`; `status-only` (only status moved the resourceVersion: the reviewed diff is unchanged, and the
+       * dry run and the PATCH use the live resourceVersion); `spec` or `version` (cannot be applied: re-run).
+       */
+      changedSinceProposal: TargetChange;
     };
 
 export async function reviewFix(deps: FixDeps, p: Proposal, user: string): Promise<Review> {
@@ -72,15 +76,17 @@ export async function reviewFix(deps: FixDeps, p: Proposal, user: string): Promi
   const dry = await patcher.patch({ fix, dryRun: true, precondition: { resourceVersion: rv, uid } });
   const plan = safePlan(fix, live, dry.ok ? dry.object : undefined);
   const pods = plan?.restartsPods ? await podsToRestart(deps, p.record.context, live) : null;
-  const changedSinceProposal = rv !== p.record.resourceVersion;
+  const changedSinceProposal = changeSinceProposal(p, live);
   deps.store.audit.append({
     actor: user,
     action: 'fix.reviewed',
     target: p.approval.id,
     detail: {
       dryRun: dry.ok ? 'ok' : dry.failure.kind,
+      proposedResourceVersion: p.record.resourceVersion,
       liveResourceVersion: rv,
       changedSinceProposal,
+      statusOnlyChange: changedSinceProposal === 'status-only',
       changes: plan?.changes.length ?? null,
     },
   });

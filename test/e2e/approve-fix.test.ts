@@ -40,21 +40,26 @@ interface Recorded {
   body: string;
 }
 
+/** Runs before a recorded request is forwarded (a test stages a change "at the last moment" with it). */
+type BeforeForward = (r: Recorded) => Promise<void>;
+
 /** An HTTP proxy to the Kubernetes simulator that records every request. */
-async function recordingProxy(target: string) {
+async function recordingProxy(target: string, hooks: { beforeForward?: BeforeForward } = {}) {
   const records: Recorded[] = [];
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = Buffer.concat(chunks);
-      records.push({
+      const recorded: Recorded = {
         method: req.method ?? 'GET',
         path: req.url ?? '/',
         contentType: String(req.headers['content-type'] ?? ''),
         body: body.toString('utf8'),
-      });
+      };
+      records.push(recorded);
+      await hooks.beforeForward?.(recorded).catch(() => {});
       const out = httpRequest(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
         (up) => {
@@ -88,6 +93,8 @@ interface Bed {
   kube: KubeSimulator;
   slack: SlackSimulator;
   records: Recorded[];
+  /** Set to run something before the proxy forwards a request to the simulator. */
+  hooks: { beforeForward?: BeforeForward };
   bot: RunningBot;
   /** Added to the bot's clock (expiry tests move time forward). */
   clock: { offsetMs: number };
@@ -100,7 +107,8 @@ async function bed(opts: BedOptions = {}): Promise<Bed> {
   const scenario = loadScenario(join(SCENARIOS, 'seed-payments-redis-spot.yaml'));
   opts.mutate?.(scenario);
   const kube = await startKubeSimulator({ scenario });
-  const proxy = await recordingProxy(kube.url);
+  const hooks: { beforeForward?: BeforeForward } = {};
+  const proxy = await recordingProxy(kube.url, hooks);
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, buildKubeconfig(proxy.url, scenario.context, DEFAULT_TOKEN), { mode: 0o600 });
   const slack = await startSlackSimulator();
@@ -130,6 +138,7 @@ async function bed(opts: BedOptions = {}): Promise<Bed> {
     kube,
     slack,
     records: proxy.records,
+    hooks,
     bot: await start(),
     clock,
     async restart() {
@@ -395,6 +404,127 @@ describe('approve fix: the object changed', () => {
     const view = await modal(b, ALICE, /The object changed since the fix was proposed/, seen);
     assert.equal(view.submit ?? null, null, 'no submit button');
     assert.equal(applied(b).length, 0);
+  });
+});
+
+/** What a crash-looping Deployment's controller does all through an incident: a status write (new resourceVersion). */
+async function statusChurn(b: Bed, available: number): Promise<string> {
+  const d = await kube(b, 'PATCH', `${DEPLOY}/status`, {
+    status: { availableReplicas: available, unavailableReplicas: 3 - available },
+  });
+  return d.metadata?.resourceVersion ?? '';
+}
+
+const auditRows = (b: Bed, action: string) =>
+  b.bot.deps.store.audit
+    .list({ limit: 1000 })
+    .filter((e) => e.action === action)
+    .map((e) => e.detail as Record<string, unknown>);
+
+describe('approve fix: only the status changed', () => {
+  let b: Bed;
+  before(async () => {
+    b = await bed();
+  });
+  after(async () => {
+    await b.close();
+  });
+
+  test('status writes before the click and before the submit → applied, with the live resourceVersion', async () => {
+    const { parent, root } = await investigate(b);
+    const [approval] = b.bot.deps.store.approvals.listPending();
+    assert.equal(approval?.resourceVersion, '330954');
+    const reviewed = await statusChurn(b, 1);
+    assert.notEqual(reviewed, '330954', 'a status write moves the resourceVersion');
+    await clickApply(b, root, ALICE);
+    const view = await modal(b, ALICE, /Server dry run/);
+    const blocks = JSON.stringify(view.blocks);
+    assert.match(blocks, /Only the status changed since the fix was proposed/);
+    assert.doesNotMatch(blocks, /Cannot be applied from here/);
+    assert.ok(view.submit, 'can be submitted');
+    assert.match(blocks, /\+\s+timeoutSeconds: 10/, 'the same diff');
+    const dry = patches(b).find(isDryRun)!;
+    assert.equal(JSON.parse(dry.body).metadata.resourceVersion, reviewed, 'the dry run used the live version');
+
+    const submitted = await statusChurn(b, 0); // the controller again, while the approver reads the diff
+    await b.slack.submitView({ viewId: view.id, user: ALICE });
+    await threadMessage(b, parent.ts, /Fix applied/);
+    const writes = applied(b);
+    assert.equal(writes.length, 1);
+    const body = JSON.parse(writes[0]!.body);
+    assert.equal(body.metadata.resourceVersion, submitted, 'precondition: the resourceVersion read at submit');
+    assert.equal(body.metadata.uid, '7e7366d8-ddb6-4c14-8a08-03829783dd49');
+    assert.equal((await liveProbe(b)).timeoutSeconds, 10);
+
+    const [review] = auditRows(b, 'fix.reviewed');
+    assert.equal(review?.proposedResourceVersion, '330954');
+    assert.equal(review?.liveResourceVersion, reviewed);
+    assert.equal(review?.statusOnlyChange, true);
+    const [done] = auditRows(b, 'fix.applied');
+    assert.equal(done?.proposedResourceVersion, '330954');
+    assert.equal(done?.resourceVersionBefore, submitted);
+    assert.equal(done?.statusOnlyChange, true);
+    const [proposed] = auditRows(b, 'fix.proposed');
+    assert.match(String(proposed?.specHash), /^sha256:[0-9a-f]{64}$/);
+    assert.equal(proposed?.generation, 31);
+  });
+});
+
+describe('approve fix: the spec changed', () => {
+  let b: Bed;
+  after(async () => {
+    await b?.close();
+  });
+
+  test('a spec change (with status churn) between review and submit → stale, naming the spec; no PATCH', async () => {
+    b = await bed();
+    const { root } = await investigate(b);
+    await clickApply(b, root, ALICE);
+    const view = await modal(b, ALICE, /Server dry run/);
+    await statusChurn(b, 1);
+    await kube(b, 'PATCH', DEPLOY, { spec: { minReadySeconds: 5 } });
+    await statusChurn(b, 0);
+    await b.slack.submitView({ viewId: view.id, user: ALICE });
+    const e = await ephemeral(b, ALICE, /spec of .* changed since the fix was proposed/);
+    assert.match(text(e), /330954/);
+    assert.ok(buttonValue(e.blocks, 'causa.rerun'), 'offers to re-investigate');
+    assert.equal(applied(b).length, 0, 'no PATCH from Causa');
+    assert.equal((await liveProbe(b)).timeoutSeconds, 2);
+    const [refused] = auditRows(b, 'fix.refused');
+    assert.equal(refused?.reason, 'stale');
+    assert.equal(refused?.change, 'spec');
+    assert.equal(refused?.proposed, '330954');
+  });
+
+  test('the spec changes between the final read and the PATCH → 409, not applied, never retried', async () => {
+    const rerun = b.slack.ephemerals().find((e) => buttonValue(e.blocks, 'causa.rerun'))!;
+    const parent = parents(b.slack, CH)[0]!;
+    const known = b.slack.thread(CH, parent.ts).length;
+    await b.slack.clickButton({ channel: CH, messageTs: rerun.ts, actionId: 'causa.rerun', user: ALICE });
+    const root = await b.slack.waitFor(
+      () =>
+        b.slack
+          .thread(CH, parent.ts)
+          .slice(known)
+          .find((m) => buttonValue(m.blocks, 'causa.apply_fix')),
+      15_000,
+    );
+    const seen = b.slack.views();
+    await statusChurn(b, 1);
+    await clickApply(b, root, ALICE);
+    const view = await modal(b, ALICE, /Only the status changed since the fix was proposed/, seen);
+    assert.ok(view.submit);
+    // Someone edits the spec after Causa's last read, just before its PATCH reaches the API server.
+    b.hooks.beforeForward = async (r) => {
+      if (r.method !== 'PATCH' || isDryRun(r)) return;
+      delete b.hooks.beforeForward;
+      await kube(b, 'PATCH', DEPLOY, { spec: { minReadySeconds: 7 } });
+    };
+    await b.slack.submitView({ viewId: view.id, user: ALICE });
+    await threadMessage(b, parent.ts, /Fix not applied.*409 Conflict/);
+    assert.equal(applied(b).length, 1, 'one PATCH, refused by its precondition; not retried');
+    assert.equal((await liveProbe(b)).timeoutSeconds, 2);
+    assert.equal((await kube(b, 'GET', DEPLOY)).spec.minReadySeconds, 7);
   });
 });
 

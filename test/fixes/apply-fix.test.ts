@@ -1,6 +1,7 @@
 /**
  * `submitApproval` with a fake patcher: the paths a simulator cannot stage on demand (a conflict at the very
- * last moment, a PATCH whose answer is lost) and the exactly-once guarantee under concurrent submits.
+ * last moment, a PATCH whose answer is lost), the exactly-once guarantee under concurrent submits, and the
+ * spec binding (status-only changes apply with the live resourceVersion; older proposals stay exact).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,12 +11,15 @@ import { type ApplyOutcome, outcomeOf, recoverInterrupted, submitApproval } from
 import { createApproverResolver } from '../../src/fixes/approvers.js';
 import type { KubePatcher, ObjectResult, PatchFailure, PatchRequest } from '../../src/fixes/patcher.js';
 import { applyLocally } from '../../src/fixes/plan-fix.js';
-import { getProposal, recordProposal } from '../../src/fixes/proposals.js';
+import { getProposal, recordProposal, snapshotOf, snapshotTarget } from '../../src/fixes/proposals.js';
 import { createBackground, type FixDeps } from '../../src/fixes/runtime.js';
 import { DEFAULT_VERIFY } from '../../src/fixes/verify.js';
 import { silentLogger } from '../../src/log.js';
 import { createStore } from '../../src/store/index.js';
 import { SEED_FIX, seedDeployment } from './fixtures.js';
+
+/** An audit entry's detail as a plain record. */
+const detailOf = (e: { detail: unknown } | undefined) => (e?.detail ?? {}) as Record<string, unknown>;
 
 const failure = (kind: PatchFailure['kind'], status: number | null): PatchFailure => ({
   kind,
@@ -25,21 +29,31 @@ const failure = (kind: PatchFailure['kind'], status: number | null): PatchFailur
   causes: [],
 });
 
-/** A patcher over one in-memory object; `onPatch` may answer instead of applying. */
-function fakePatcher(onPatch?: (req: PatchRequest, obj: KubeObject) => ObjectResult | null) {
+/**
+ * A patcher over one in-memory object; `onPatch` may answer instead of applying, `afterGet` runs after each
+ * read. Like the API server, it refuses (409) a PATCH whose resourceVersion precondition is not the object's.
+ */
+function fakePatcher(
+  onPatch?: (req: PatchRequest, obj: KubeObject) => ObjectResult | null,
+  afterGet?: (obj: KubeObject) => KubeObject,
+) {
   let obj = seedDeployment();
   const patches: PatchRequest[] = [];
   const patcher: KubePatcher = {
     context: 'prod',
     server: 'https://k8s',
     async get() {
-      return { ok: true, object: structuredClone(obj) };
+      const read = structuredClone(obj);
+      if (afterGet) obj = afterGet(obj);
+      return { ok: true, object: read };
     },
     async patch(req) {
       patches.push(req);
       await new Promise((r) => setTimeout(r, 5));
       const answer = onPatch?.(req, obj);
       if (answer) return answer;
+      if (req.precondition && req.precondition.resourceVersion !== obj.metadata?.resourceVersion)
+        return { ok: false, failure: failure('conflict', 409) };
       const next = applyLocally(req.fix, obj);
       next.metadata = { ...next.metadata, resourceVersion: String(Number(obj.metadata?.resourceVersion) + 1) };
       if (!req.dryRun) obj = next;
@@ -49,7 +63,33 @@ function fakePatcher(onPatch?: (req: PatchRequest, obj: KubeObject) => ObjectRes
   return { patcher, patches, set: (o: KubeObject) => (obj = o), get: () => obj };
 }
 
-function setup(t: { after(fn: () => void): void }, fake: ReturnType<typeof fakePatcher>, required = 1) {
+/** The object after a status write (what a crash-looping Deployment's controller does every minute). */
+function statusWrite(obj: KubeObject, rv: string): KubeObject {
+  return {
+    ...structuredClone(obj),
+    metadata: { ...obj.metadata, resourceVersion: rv },
+    status: { ...obj.status, availableReplicas: 0, unavailableReplicas: 3 },
+  };
+}
+
+/** The object after someone changed its spec. */
+function specWrite(obj: KubeObject, rv: string): KubeObject {
+  const next = statusWrite(obj, rv);
+  next.spec = { ...next.spec, replicas: 1 };
+  next.metadata = { ...next.metadata, generation: (obj.metadata?.generation ?? 0) + 1 };
+  return next;
+}
+
+/**
+ * `bind`: `spec` = a proposal as this version records it (uid, resourceVersion, generation, spec hash); `legacy` =
+ * one stored by an older version (uid and resourceVersion only).
+ */
+function setup(
+  t: { after(fn: () => void): void },
+  fake: ReturnType<typeof fakePatcher>,
+  required = 1,
+  bind: 'spec' | 'legacy' = 'spec',
+) {
   const store = createStore(':memory:');
   t.after(() => store.close());
   const config = FileConfigSchema.parse({ approvals: { approvers: ['UA1', 'UA2'], required } });
@@ -84,7 +124,10 @@ function setup(t: { after(fn: () => void): void }, fake: ReturnType<typeof fakeP
     investigationId: inv.id,
     actionId: action.id,
     fix: SEED_FIX,
-    snapshot: { uid: '7e7366d8-ddb6-4c14-8a08-03829783dd49', resourceVersion: '330954' },
+    snapshot:
+      bind === 'spec'
+        ? snapshotOf(seedDeployment())!
+        : { uid: '7e7366d8-ddb6-4c14-8a08-03829783dd49', resourceVersion: '330954' },
     context: 'prod',
     requestedBy: 'UA9',
     purpose: 'fix',
@@ -180,4 +223,98 @@ test('restart recovery: an approved fix is never re-sent; the live object decide
   assert.equal(fake.patches.length, 0);
   assert.equal(getProposal(store, id)?.record.purpose, 'fix');
   assert.deepEqual(await recoverInterrupted(deps), [], 'settled once');
+});
+
+test('the snapshot binds the proposal to uid, resourceVersion, generation and the spec hash', async (t) => {
+  const fake = fakePatcher();
+  const { deps, store, id } = setup(t, fake);
+  const snap = await snapshotTarget(deps, SEED_FIX, 'prod');
+  assert.deepEqual(snap, snapshotOf(seedDeployment()));
+  assert.equal(snap?.generation, seedDeployment().metadata?.generation);
+  const record = getProposal(store, id)?.record;
+  assert.equal(record?.specHash, snap?.specHash);
+  assert.equal(record?.generation, snap?.generation);
+  assert.equal(store.approvals.get(id)?.resourceVersion, '330954');
+});
+
+test('only the status changed since the proposal: applied, with the live resourceVersion as precondition', async (t) => {
+  const fake = fakePatcher();
+  const { deps, store, id } = setup(t, fake);
+  fake.set(statusWrite(fake.get(), '331007'));
+  const out = await submitApproval(deps, id, 'UA1');
+  assert.equal(out.kind, 'applied', JSON.stringify(out.kind === 'refused' ? out.refusal : null));
+  const writes = fake.patches.filter((p) => !p.dryRun);
+  assert.equal(writes.length, 1);
+  assert.deepEqual(writes[0]?.precondition, { resourceVersion: '331007', uid: '7e7366d8-ddb6-4c14-8a08-03829783dd49' });
+  assert.equal(fake.get().spec.template.spec.containers[0].livenessProbe.timeoutSeconds, 10);
+  const row = detailOf(store.audit.list().find((e) => e.action === 'fix.applied'));
+  assert.deepEqual(
+    [row.proposedResourceVersion, row.resourceVersionBefore, row.statusOnlyChange],
+    ['330954', '331007', true],
+  );
+});
+
+test('the spec changed since the proposal: stale (spec), closed, no PATCH', async (t) => {
+  const fake = fakePatcher();
+  const { deps, store, id } = setup(t, fake);
+  fake.set(specWrite(fake.get(), '331008'));
+  const out = await submitApproval(deps, id, 'UA1');
+  assert.ok(out.kind === 'refused' && out.refusal.reason === 'stale', JSON.stringify(out));
+  assert.deepEqual(out.refusal, { reason: 'stale', proposed: '330954', live: '331008', change: 'spec' });
+  assert.equal(store.approvals.get(id)?.status, 'failed');
+  assert.equal(outcomeOf(store.approvals.get(id)!)?.kind, 'stale');
+  assert.equal(fake.patches.length, 0);
+  const refused = store.audit.list().find((e) => e.action === 'fix.refused');
+  assert.deepEqual(refused?.detail, { reason: 'stale', proposed: '330954', live: '331008', change: 'spec' });
+});
+
+test('the spec changes between the last read and the PATCH: 409, failed, never retried', async (t) => {
+  // A status write before the submit (fine), then someone edits the spec right after the submit's read.
+  let reads = 0;
+  const fake = fakePatcher(undefined, (obj) => (++reads === 1 ? specWrite(obj, '331010') : obj));
+  const { deps, store, id } = setup(t, fake);
+  fake.set(statusWrite(fake.get(), '331009'));
+  const out = await submitApproval(deps, id, 'UA1');
+  assert.ok(out.kind === 'failed' && out.failure.kind === 'conflict', JSON.stringify(out.kind));
+  assert.equal(fake.patches.length, 1, 'one PATCH, refused by its precondition; not retried');
+  assert.equal(fake.patches[0]?.precondition?.resourceVersion, '331009');
+  assert.equal(fake.get().spec.template.spec.containers[0].livenessProbe.timeoutSeconds, 2, 'nothing applied');
+  assert.equal(store.approvals.get(id)?.status, 'failed');
+  const row = detailOf(store.audit.list().find((e) => e.action === 'fix.failed'));
+  assert.equal(row.preconditionResourceVersion, '331009');
+});
+
+test('a proposal stored by an older version (no spec hash) keeps the exact resourceVersion binding', async (t) => {
+  const fake = fakePatcher();
+  const { deps, store, id } = setup(t, fake, 1, 'legacy');
+  assert.equal(getProposal(store, id)?.record.specHash, undefined);
+  fake.set(statusWrite(fake.get(), '331011'));
+  const out = await submitApproval(deps, id, 'UA1');
+  assert.ok(out.kind === 'refused' && out.refusal.reason === 'stale', JSON.stringify(out));
+  assert.deepEqual(out.refusal, { reason: 'stale', proposed: '330954', live: '331011', change: 'version' });
+  assert.equal(fake.patches.length, 0);
+
+  const same = fakePatcher();
+  const legacy = setup(t, same, 1, 'legacy');
+  assert.equal((await submitApproval(legacy.deps, legacy.id, 'UA1')).kind, 'applied', 'unchanged: applies as before');
+  assert.equal(same.patches[0]?.precondition?.resourceVersion, '330954');
+});
+
+test('restart recovery under status churn: a status write alone is not "landed"', async (t) => {
+  const fake = fakePatcher();
+  const { deps, store, id } = setup(t, fake);
+  store.approvals.addApproval(id, 'UA1');
+  fake.set(statusWrite(fake.get(), '331012'));
+  deps.fixes.startedAt = new Date(Date.now() + 1000);
+  const [r] = await recoverInterrupted(deps);
+  assert.equal(r?.applied, false);
+
+  const landed = fakePatcher();
+  const b = setup(t, landed);
+  b.store.approvals.addApproval(b.id, 'UA1');
+  landed.set(statusWrite(applyLocally(SEED_FIX, landed.get()), '331013'));
+  b.deps.fixes.startedAt = new Date(Date.now() + 1000);
+  const [r2] = await recoverInterrupted(b.deps);
+  assert.equal(r2?.applied, true);
+  assert.equal(landed.patches.length, 0, 'never re-sent');
 });

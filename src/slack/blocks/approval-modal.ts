@@ -78,7 +78,11 @@ export interface ApprovalReview extends ApprovalHead {
   dryRun: DryRunView | null;
   /** Null when the change restarts no pods. */
   pods: PodsView | null;
-  version: { proposed: string; live: string };
+  /**
+   * `change` (from the review): `status-only` = only the status moved the resourceVersion, the diff is unchanged;
+   * `spec`/`version` (or absent) with a different live version = the object changed, re-run.
+   */
+  version: { proposed: string; live: string; change?: 'none' | 'status-only' | 'spec' | 'version' };
   gitops: GitOpsView | null;
   approver: string;
   /** Who approved already (two-person approval). */
@@ -179,10 +183,23 @@ export function renderApprovalReview(r: ApprovalReview): ModalView {
       ),
     ],
   });
-  if (r.version.live !== r.version.proposed) {
+  const moved = `resourceVersion ${inlineCode(r.version.proposed)} → ${inlineCode(r.version.live)}`;
+  if (r.version.change === 'status-only') {
     blocks.push(
       ...sections(
-        `⚠️ *The object changed since the fix was proposed* (resourceVersion ${inlineCode(r.version.proposed)} → ${inlineCode(r.version.live)}). Causa only applies a fix to the version it was proposed for: re-run the investigation for a fix against the current object.`,
+        `ℹ️ *Only the status changed since the fix was proposed* (${moved}): safe, the spec and the diff below are unchanged. The patch is applied with the live resourceVersion as its precondition.`,
+      ),
+    );
+  } else if (r.version.change === 'spec') {
+    blocks.push(
+      ...sections(
+        `⚠️ *The object changed since the fix was proposed:* its spec (or labels/annotations) changed (${moved}). Causa only applies a fix to the spec it was proposed for: re-run the investigation for a fix against the current object.`,
+      ),
+    );
+  } else if (r.version.live !== r.version.proposed) {
+    blocks.push(
+      ...sections(
+        `⚠️ *The object changed since the fix was proposed* (${moved}). Causa only applies a fix to the version it was proposed for: re-run the investigation for a fix against the current object.`,
       ),
     );
   }

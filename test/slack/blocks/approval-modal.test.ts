@@ -83,6 +83,29 @@ test('blockers remove the submit button and are listed; changes since the propos
   assert.match(text, /Cannot be applied from here/);
 });
 
+test('a status-only change is noted as safe (submit kept); a spec change is called out as such', () => {
+  const status = renderApprovalReview({
+    ...REVIEW,
+    version: { proposed: '330954', live: '331000', change: 'status-only' },
+  });
+  assert.deepEqual(validateModal(status), []);
+  assert.equal(status.submit?.text, 'Apply fix');
+  const st = allText(status.blocks);
+  assert.match(st, /Only the status changed since the fix was proposed/);
+  assert.match(st, /the diff below are unchanged/);
+  assert.doesNotMatch(st, /The object changed since the fix was proposed/);
+
+  const spec = allText(
+    renderApprovalReview({
+      ...REVIEW,
+      version: { proposed: '330954', live: '331000', change: 'spec' },
+      blockers: ['its spec changed'],
+    }).blocks,
+  );
+  assert.match(spec, /The object changed since the fix was proposed:\* its spec \(or labels\/annotations\) changed/);
+  assert.doesNotMatch(spec, /Only the status changed/);
+});
+
 test('two-person approval and GitOps states', () => {
   const two = allText(renderApprovalReview({ ...REVIEW, required: 2, approvals: ['U0ONCALL2'] }).blocks);
   assert.match(

@@ -32,7 +32,11 @@ import type { ButtonArgs } from './serve-click.js';
 export function blockers(p: Proposal, review: Extract<Review, { kind: 'ready' }>): string[] {
   const out: string[] = [];
   const rv = review.live.metadata?.resourceVersion ?? '';
-  if (review.changedSinceProposal) {
+  if (review.changedSinceProposal === 'spec') {
+    out.push(
+      `its spec (or labels/annotations) changed since the proposal (resourceVersion ${inlineCode(p.record.resourceVersion)} → ${inlineCode(rv)}): re-run the investigation`,
+    );
+  } else if (review.changedSinceProposal === 'version') {
     out.push(
       `the object changed since the proposal (resourceVersion ${inlineCode(p.record.resourceVersion)} → ${inlineCode(rv)}): re-run the investigation`,
     );
@@ -66,7 +70,11 @@ function reviewModel(
     diff: plan?.diff ?? '',
     dryRun: null,
     pods: null,
-    version: { proposed: p.record.resourceVersion, live: r.live.metadata?.resourceVersion ?? '?' },
+    version: {
+      proposed: p.record.resourceVersion,
+      live: r.live.metadata?.resourceVersion ?? '?',
+      ...(r.kind === 'ready' ? { change: r.changedSinceProposal } : {}),
+    },
     gitops: null,
     approver: user,
     approvals: a.approvals.map((v) => v.user),

@@ -145,7 +145,9 @@ export function refusalText(r: Refusal, p: Proposal | null): string {
     case 'closed':
       return p ? closedText({ ...p, approval: r.approval }) : '⚠️ This fix is no longer pending.';
     case 'stale':
-      return `⚠️ Not applied: ${resource} changed since the fix was proposed (resourceVersion ${inlineCode(r.proposed)} → ${inlineCode(r.live)}). Causa only applies a fix to the version that was reviewed: re-run the investigation.`;
+      return r.change === 'spec'
+        ? `⚠️ Not applied: the spec of ${resource} (or its labels/annotations) changed since the fix was proposed (resourceVersion ${inlineCode(r.proposed)} → ${inlineCode(r.live)}). Causa only applies a fix to the spec that was reviewed: re-run the investigation.`
+        : `⚠️ Not applied: ${resource} changed since the fix was proposed (resourceVersion ${inlineCode(r.proposed)} → ${inlineCode(r.live)}). Causa only applies a fix to the version that was reviewed: re-run the investigation.`;
     case 'deleted':
       return `⚠️ Not applied: ${resource} no longer exists (it was deleted after the fix was proposed).`;
     case 'recreated':
