@@ -224,7 +224,7 @@ async function runInThreadNow(deps: BotDeps, req: InvestigationRequest): Promise
 
     store.investigations.complete(inv.id, { result, facts, notes });
     // Apply fix is offered only when approvers are configured and the target's current version is known:
-    // the proposal is bound to that uid and resourceVersion.
+    // the proposal is bound to that uid and its spec (a status-only change does not make it stale).
     const fix = result.rootCause.fix;
     const snapshot = fix ? await snapshotTarget(deps, fix, state.target.context) : null;
     const action = store.actions.create(inv.id, {
@@ -256,7 +256,7 @@ async function runInThreadNow(deps: BotDeps, req: InvestigationRequest): Promise
     };
     ensureThread();
     later(async () => {
-      if (!thread) return;
+      if (!thread || !store.investigations.claimRoot(inv.id)) return;
       const msg = renderRootCause(result, { actionValue: action.id, allowApplyFix: snapshot !== null });
       const ts = await sender.post(thread.channel, msg, thread.parentTs);
       store.investigations.setRootTs(inv.id, ts);
@@ -298,17 +298,29 @@ async function runInThreadNow(deps: BotDeps, req: InvestigationRequest): Promise
   }
 }
 
-/** At start-up: investigations a crash interrupted are run again in their thread; none is lost. */
+/**
+ * At start-up: investigations a crash interrupted are run again in their thread, and so are those
+ * that finished but whose ROOT CAUSE reply was never sent (the crash came in between); none is lost
+ * and nothing already in the thread is sent again.
+ */
 export async function resumeInterrupted(deps: BotDeps): Promise<number> {
   deps.store.actions.abandonRunningRuns('interrupted by a restart');
   const unfinished = deps.store.investigations.listUnfinished();
-  for (const inv of unfinished) {
-    deps.store.investigations.fail(inv.id, { error: 'interrupted by a restart' });
+  for (const inv of unfinished) deps.store.investigations.fail(inv.id, { error: 'interrupted by a restart' });
+  const unposted = deps.store.investigations
+    .listUnposted(new Date(deps.now().getTime() - 24 * 3600_000))
+    .filter((inv) => deps.store.investigations.claimRoot(inv.id)); // claimed: never resumed twice
+  for (const inv of [...unfinished, ...unposted]) {
     if (!inv.slackChannel || !inv.parentTs) continue;
     const thread = { channel: inv.slackChannel, parentTs: inv.parentTs };
     await deps.sender.post(
       thread.channel,
-      { text: '↻ Causa restarted during this investigation; running it again.' },
+      {
+        text:
+          inv.status === 'done'
+            ? '↻ Causa restarted before posting this conclusion; running the investigation again.'
+            : '↻ Causa restarted during this investigation; running it again.',
+      },
       thread.parentTs,
     );
     void runInThread(deps, {
@@ -322,5 +334,5 @@ export async function resumeInterrupted(deps: BotDeps): Promise<number> {
       resumes: inv.id,
     });
   }
-  return unfinished.length;
+  return unfinished.length + unposted.length;
 }

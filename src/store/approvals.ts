@@ -39,7 +39,7 @@ export interface ApprovalRow {
   id: string;
   investigationId: string;
   fix: Fix;
-  /** `metadata.resourceVersion` the patch is conditioned on. */
+  /** `metadata.resourceVersion` when the fix was proposed (display, audit; the PATCH is conditioned on the version read at submit). */
   resourceVersion: string | null;
   requestedBy: string;
   approvals: ApprovalVote[];

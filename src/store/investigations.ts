@@ -106,12 +106,19 @@ export interface InvestigationsRepo {
   getFacts(id: string): Facts | null;
   setThread(id: string, thread: SlackThread): boolean;
   setRootTs(id: string, rootTs: string): boolean;
+  /**
+   * Claims the ROOT CAUSE reply before it is sent (write-ahead): false when already claimed or
+   * posted. A crash between the send and `setRootTs` leaves the claim, so it is never sent twice.
+   */
+  claimRoot(id: string): boolean;
   /** running → done. False when the investigation is not running (finished already, or unknown). */
   complete(id: string, done: CompleteInvestigation): boolean;
   /** running → failed. False when the investigation is not running. */
   fail(id: string, failure: FailInvestigation): boolean;
   /** Investigations still `running` (after a restart: resume them or fail them), oldest first. */
   listUnfinished(): InvestigationRow[];
+  /** Completed since `since`, with a thread, whose ROOT CAUSE reply was never attempted (a crash in between). */
+  listUnposted(since: Date): InvestigationRow[];
   listForIncident(incidentId: string): InvestigationRow[];
   /** Newest first. */
   listRecent(limit?: number): InvestigationRow[];
@@ -173,6 +180,11 @@ export function createInvestigationsRepo(db: Database, options: RepoOptions = {}
     'UPDATE investigations SET slack_channel = ?, parent_ts = ? WHERE id = ?',
   );
   const updateRootTs = db.prepare<[string, string]>('UPDATE investigations SET root_ts = ? WHERE id = ?');
+  const claimRootTs = db.prepare<[string]>(`UPDATE investigations SET root_ts = '' WHERE id = ? AND root_ts IS NULL`);
+  const selectUnposted = db.prepare<[string], Row>(
+    `SELECT ${COLUMNS} FROM investigations WHERE status = 'done' AND root_ts IS NULL
+       AND slack_channel IS NOT NULL AND parent_ts IS NOT NULL AND started_at >= ? ORDER BY started_at, id`,
+  );
   const updateDone = db.prepare<{ id: string; result: string; facts: string; notes: string; at: string }>(
     `UPDATE investigations SET status = 'done', result_json = @result, facts_json = @facts, notes_json = @notes,
        finished_at = @at, error = NULL
@@ -212,7 +224,7 @@ export function createInvestigationsRepo(db: Database, options: RepoOptions = {}
       slackChannel: r.slack_channel,
       parentTs: r.parent_ts,
       threadTs: r.thread_ts,
-      rootTs: r.root_ts,
+      rootTs: r.root_ts || null,
       result: parseJsonOrNull(InvestigationResultSchema, r.result_json, where('result_json')),
       notes: parseJsonOrNull(StepNotesSchema, r.notes_json, where('notes_json')),
       startedAt: r.started_at,
@@ -280,6 +292,12 @@ export function createInvestigationsRepo(db: Database, options: RepoOptions = {}
     },
     listUnfinished() {
       return selectUnfinished.all().map(toRow);
+    },
+    claimRoot(id) {
+      return claimRootTs.run(id).changes === 1;
+    },
+    listUnposted(since) {
+      return selectUnposted.all(iso(since)).map(toRow);
     },
     listForIncident(incidentId) {
       return selectForIncident.all(incidentId).map(toRow);
