@@ -1,11 +1,12 @@
 /**
- * Background jobs of the bot process: at start, settle fixes a previous process left half-applied; then every
+ * Background jobs of the bot process: at start, settle fixes a previous process left half-applied and watch
+ * again the rollouts it was still watching; then every
  * `expireEveryMs` expire stale fix proposals. A plain `setInterval` (unref'd, so it never keeps the process
  * alive) with a guard so one run never overlaps the next.
  */
 import type { BotDeps } from '../bot/deps.js';
 import { recoverInterrupted } from '../fixes/apply-fix.js';
-import { reportRecovered } from '../slack/listeners/views/fix-report.js';
+import { reportRecovered, resumeVerifications } from '../slack/listeners/views/fix-report.js';
 import { expireApprovals } from './expire-approvals.js';
 
 export interface JobOptions {
@@ -31,6 +32,7 @@ export function startJobs(deps: BotDeps, opts: JobOptions = {}): Jobs {
   };
   guarded('recover interrupted fixes', async () => {
     for (const r of await recoverInterrupted(deps)) await reportRecovered(deps, r);
+    await resumeVerifications(deps);
   });
   const timer = setInterval(
     () => guarded('expire approvals', () => expireApprovals(deps)),

@@ -34,6 +34,10 @@ export interface AuditQuery {
   target?: string;
   /** Entries with id greater than this (paging forward). */
   afterId?: number;
+  /** Only this action (e.g. `fix.applied`). */
+  action?: string;
+  /** Entries at or after this time. */
+  since?: Date;
   /** Default 100. */
   limit?: number;
 }
@@ -71,8 +75,12 @@ export function createAuditRepo(db: Database, options: RepoOptions = {}): AuditR
   const insert = db.prepare<[string, string, string, string | null, string | null], Row>(
     'INSERT INTO audit (at, actor, action, target, detail_json) VALUES (?, ?, ?, ?, ?) RETURNING *',
   );
-  const select = db.prepare<{ target: string | null; after: number; limit: number }, Row>(
-    `SELECT * FROM audit WHERE (@target IS NULL OR target = @target) AND id > @after ORDER BY id LIMIT @limit`,
+  const select = db.prepare<
+    { target: string | null; action: string | null; since: string | null; after: number; limit: number },
+    Row
+  >(
+    `SELECT * FROM audit WHERE (@target IS NULL OR target = @target) AND (@action IS NULL OR action = @action)
+       AND (@since IS NULL OR at >= @since) AND id > @after ORDER BY id LIMIT @limit`,
   );
 
   return {
@@ -83,7 +91,13 @@ export function createAuditRepo(db: Database, options: RepoOptions = {}): AuditR
     },
     list(query = {}) {
       return select
-        .all({ target: query.target ?? null, after: query.afterId ?? 0, limit: query.limit ?? 100 })
+        .all({
+          target: query.target ?? null,
+          action: query.action ?? null,
+          since: query.since ? iso(query.since) : null,
+          after: query.afterId ?? 0,
+          limit: query.limit ?? 100,
+        })
         .map(toEntry);
     },
   };

@@ -615,6 +615,18 @@ describe('approve fix: two-person approval', () => {
     assert.equal((await liveProbe(b)).timeoutSeconds, 10);
     const actions = audit(b);
     assert.ok(actions.includes('fix.approval_recorded') && actions.includes('fix.applied'));
+
+    // Restarted while the rollout was being watched: the new process watches it again and reports once.
+    await b.restart();
+    await threadMessage(b, parent.ts, /restarted while watching the rollout/);
+    await threadMessage(b, parent.ts, /Fix not verified/, 8000);
+    await sleep(300);
+    const verdicts = b.slack.thread(CH, parent.ts).filter((m) => /Fix (not )?verified/.test(text(m)));
+    assert.equal(verdicts.length, 1, 'one verdict');
+    assert.ok(audit(b).includes('fix.verification_resumed'));
+    await b.restart(); // reported: not resumed again
+    await sleep(500);
+    assert.equal(b.slack.thread(CH, parent.ts).filter((m) => /restarted while watching/.test(text(m))).length, 1);
   });
 });
 

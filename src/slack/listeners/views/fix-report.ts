@@ -10,7 +10,7 @@ import { mentionApprovers } from '../../../fixes/approvers.js';
 import type { GitOpsHandoff, GitOpsOwner } from '../../../fixes/gitops.js';
 import type { PatchFailure } from '../../../fixes/patcher.js';
 import { inverseFix } from '../../../fixes/plan-fix.js';
-import { type Proposal, recordProposal, snapshotTarget } from '../../../fixes/proposals.js';
+import { getProposal, type Proposal, recordProposal, snapshotTarget } from '../../../fixes/proposals.js';
 import { verifyRollout } from '../../../fixes/verify.js';
 import { formatClock, truncate } from '../../../render/format.js';
 import { ActionId } from '../../blocks/action-ids.js';
@@ -318,18 +318,18 @@ export async function reportOutcome(deps: BotDeps, outcome: ApplyOutcome, views:
         proposal,
         `Causa: ${verb.toLowerCase()} to ${proposal.record.resource} by ${outcome.by} (${proposal.approval.fix.summary}).`,
       );
-      deps.fixes.background.run('fix verification', (signal) => verifyAndReport(deps, outcome, signal));
+      deps.fixes.background.run('fix verification', (signal) =>
+        verifyAndReport(deps, { proposal: outcome.proposal, object: outcome.object, plan: outcome.plan }, signal),
+      );
       return;
     }
   }
 }
 
 /** Watches the rollout, then posts "fix verified" or "not verified: …" (with a Roll back button). */
-async function verifyAndReport(
-  deps: BotDeps,
-  outcome: Extract<ApplyOutcome, { kind: 'applied' }>,
-  signal: AbortSignal,
-): Promise<void> {
+type Applied = Pick<Extract<ApplyOutcome, { kind: 'applied' }>, 'proposal' | 'object' | 'plan'>;
+
+async function verifyAndReport(deps: BotDeps, outcome: Applied, signal: AbortSignal): Promise<void> {
   const p = outcome.proposal;
   const fix = p.approval.fix;
   const result = await deps.readers
@@ -368,10 +368,7 @@ async function verifyAndReport(
 }
 
 /** Stores the inverse patch as a new proposal bound to the object's current version; its button row id. */
-async function offerRollback(
-  deps: BotDeps,
-  outcome: Extract<ApplyOutcome, { kind: 'applied' }>,
-): Promise<string | null> {
+async function offerRollback(deps: BotDeps, outcome: Applied): Promise<string | null> {
   const p = outcome.proposal;
   const inverse = outcome.plan ? inverseFix(p.approval.fix, outcome.plan.changes) : null;
   if (!inverse) return null;
@@ -398,12 +395,58 @@ async function offerRollback(
 export async function reportRecovered(deps: BotDeps, r: Recovered): Promise<void> {
   const resource = inlineCode(r.proposal.record.resource);
   const text = r.applied
-    ? `↻ Causa restarted while applying the fix to ${resource}; the object shows the change, so it was applied (once). The rollout was not watched: check it.`
+    ? `↻ Causa restarted while applying the fix to ${resource}; the object shows the change, so it was applied (once). Watching the rollout now.`
     : `↻ Causa restarted while applying the fix to ${resource}; the object does not show the change, so it was not applied. Nothing is retried automatically: re-run the investigation.`;
   await post(deps, r.proposal, text);
   await stampRootMessage(
     deps,
     r.proposal,
     r.applied ? '✅ Applied (confirmed after a restart)' : '⚠️ Not applied (interrupted by a restart)',
+  );
+  if (r.applied) await watchAgain(deps, r.proposal, 0);
+}
+
+/** Verification outcomes: a fix with one of these in its audit trail has been reported. */
+const VERIFICATION_ACTIONS = new Set(['fix.verified', 'fix.unverifiable', 'fix.not_verified']);
+
+/**
+ * After a restart: fixes applied recently whose rollout watch the previous process did not finish
+ * are watched again (from the live object) and reported in their thread, once.
+ */
+export async function resumeVerifications(deps: BotDeps): Promise<number> {
+  const since = new Date(deps.now().getTime() - 2 * deps.fixes.verify.timeoutMs);
+  let resumed = 0;
+  for (const entry of deps.store.audit.list({ action: 'fix.applied', since, limit: 200 })) {
+    const detail = (entry.detail ?? {}) as { interruptedByRestart?: boolean; generation?: number | null };
+    if (!entry.target || detail.interruptedByRestart) continue; // reportRecovered watches those
+    const trail = deps.store.audit.list({ target: entry.target, afterId: entry.id, limit: 500 });
+    if (trail.some((a) => VERIFICATION_ACTIONS.has(a.action) || a.action === 'fix.verification_resumed')) continue;
+    const p = getProposal(deps.store, entry.target);
+    if (!p) continue;
+    deps.store.audit.append({ actor: 'causa', action: 'fix.verification_resumed', target: p.approval.id });
+    await post(
+      deps,
+      p,
+      `↻ Causa restarted while watching the rollout of ${inlineCode(p.record.resource)}; watching it again.`,
+    );
+    await watchAgain(deps, p, typeof detail.generation === 'number' ? detail.generation : 0);
+    resumed++;
+  }
+  return resumed;
+}
+
+/**
+ * Watches a fix's rollout again: the controller must observe `generation` (the one the patch made,
+ * from the audit trail; 0 when unknown = the current one). No plan: a resumed watch offers no Roll back.
+ */
+async function watchAgain(deps: BotDeps, p: Proposal, generation: number): Promise<void> {
+  const ref = p.approval.fix.resource;
+  const applied = {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, namespace: ref.namespace, generation },
+  };
+  deps.fixes.background.run('fix verification', (signal) =>
+    verifyAndReport(deps, { proposal: p, object: applied, plan: null }, signal),
   );
 }
