@@ -199,8 +199,8 @@ function neverOomKilled(facts: Facts, d: Derived): RuleOutcome {
     set.length === 0
       ? 'no memory limit is set'
       : limits.length === 1
-        ? `memory limit ${set[0]!.limit} not reached`
-        : `memory limit${set.length > 1 ? 's' : ''} ${list(set.map((l) => `${l.name} ${l.limit}`))} not reached`;
+        ? `the memory limit ${set[0]!.limit} never killed it`
+        : `memory limit${set.length > 1 ? 's' : ''} ${list(set.map((l) => `${l.name} ${l.limit}`))} never killed them`;
   return {
     kind: 'ruled-out',
     reason: `${list(names)} on ${pods.length}/${total} pods ${verb} with ${exits}, never OOMKilled (no exit 137); ${limitText} and no OOM event`,

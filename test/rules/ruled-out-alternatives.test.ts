@@ -25,7 +25,7 @@ describe('oom-killed: ruled out when containers exit on their own', () => {
     const f = base({ statuses: [crashing('app', { exitCode: 1, reason: 'Error' })], ready: false });
     assert.equal(
       ruledOut(run(oomKilled, f)),
-      'app on 2/2 pods exits with code 1 (Error), never OOMKilled (no exit 137); memory limit 512Mi not reached and no OOM event',
+      'app on 2/2 pods exits with code 1 (Error), never OOMKilled (no exit 137); the memory limit 512Mi never killed it and no OOM event',
     );
   });
 
