@@ -279,8 +279,20 @@ export function conclude(facts: Facts, rules: readonly Rule[] = defaultRules): C
       }
     }
   }
+  // One verdict per id: the chosen cause is never listed as ruled out, and a ruled-out id (a symptom
+  // or trigger the cause accounts for, a past episode) stays listed with its signals but is not an
+  // open hypothesis, so it carries no confidence of its own.
+  const closed = new Set(ruledOut.filter((r) => r.id !== top?.id).map((r) => r.id));
+  const verdicts = hypotheses.map((h) => (closed.has(h.id) ? { ...h, confidence: 'low' as const } : h));
+  const ruledOutFinal = ruledOut.filter((r) => r.id !== top?.id);
   const timeline = buildTimeline(facts, derived, top ?? past[0] ?? null);
-  if (!top) return { ...noMatch(facts, derived, past[0] ?? null), hypotheses, ruledOut, timeline };
+  if (!top)
+    return {
+      ...noMatch(facts, derived, past[0] ?? null),
+      hypotheses: verdicts,
+      ruledOut: ruledOutFinal,
+      timeline,
+    };
 
   const { level, cappedByGap } = confidenceOf(top, ranked, facts, derived);
   const gaps = facts.gaps.length > 0 ? gapNote(facts.gaps) : null;
@@ -304,8 +316,8 @@ export function conclude(facts: Facts, rules: readonly Rule[] = defaultRules): C
       fix: top.match.fix,
       advice,
     },
-    hypotheses,
-    ruledOut,
+    hypotheses: verdicts,
+    ruledOut: ruledOutFinal,
     timeline,
   };
 }

@@ -2,9 +2,12 @@
  * FM-03: the application exits on its own (bad config, bad flag, code bug): non-zero exit (or a
  * StartError), no probe kill, no OOMKilled. Evidence: container status, the previous run's log,
  * and an env variable the log complains about that the spec does not set.
+ * A more specific cause that explains the exit (e.g. certificate-invalid: the run ends right after
+ * TLS failures) lists `app-crash` in its `explains` and wins the ranking. Rolling back is advised
+ * only when the last rollout could have introduced the crash (not exonerated by timing).
  */
 import { type ContainerView, errorLine, isActive, isFailedRun, templateContainer } from '../analysis/containers.js';
-import { type Derived, replicaTotal } from '../analysis/derive.js';
+import { type Derived, replicaTotal, rolloutExonerated } from '../analysis/derive.js';
 import { list, podRef, quote, signal, targetKubectl, workloadRef } from '../analysis/format.js';
 import { clock, human, latest, ms, parseLogTimeIso } from '../analysis/time.js';
 import type { Facts, LogFacts } from '../domain/facts.js';
@@ -157,15 +160,31 @@ export const appCrash: Rule = {
       }
     }
     const ns = facts.target.namespace;
+    // Roll back only when the last rollout could have brought the crash: a previous revision to go
+    // back to, and timing does not exonerate it.
+    const r = d.lastRollout;
+    const exonerated = rolloutExonerated(d);
+    const rolledAt = ms(r?.createdAt);
+    const ff = ms(d.firstFailure);
+    const gap = rolledAt !== null && ff !== null && ff >= rolledAt ? ff - rolledAt : null;
+    const undo = `kubectl -n ${ns} rollout undo ${targetKubectl(facts)}`;
+    const rollback =
+      r?.previous && !exonerated
+        ? `If the last rollout (revision ${r.revision.revision}${gap !== null ? `, ${human(gap)} before the first failure` : ''}) introduced the crash, roll back: ${undo}.`
+        : r && exonerated
+          ? `The last rollout (revision ${r.revision.revision}) was ${human(exonerated.gapMs)} before the first failure: rolling back is unlikely to help; look for what changed outside the pod template (ConfigMap/Secret contents, a dependency, data).`
+          : '';
     const advice =
       `Read the crash output: kubectl logs -n ${ns} ${c0.pod} -c ${c0.name} --previous. ` +
       (missingEnv
-        ? `Set ${missingEnv} (kubectl -n ${ns} set env ${targetKubectl(facts)} ${missingEnv}=<value>) or restore the config that provided it. `
-        : 'Fix the configuration/flags it rejects, or roll back to the last working revision. ') +
-      `If a rollout introduced it: kubectl -n ${ns} rollout undo ${targetKubectl(facts)}.`;
+        ? `Set ${missingEnv} (kubectl -n ${ns} set env ${targetKubectl(facts)} ${missingEnv}=<value>) or restore the config that provided it.`
+        : 'Fix the configuration, flags or dependency it rejects.') +
+      (rollback ? ` ${rollback}` : '');
+    const workload = facts.target.workload?.metadata?.name ?? facts.target.name;
+    const who = names.length === 1 && names[0] === workload ? workload : `${list(names)} on ${workload}`;
     return {
       kind: 'match',
-      summary: `${list(names)} on ${facts.target.workload?.metadata?.name ?? facts.target.name} crashes on its own: ${how}${err ? ` — "${quote(err.line, 100)}"` : ''}`,
+      summary: `${who} crashes on its own: ${how}${err ? ` — "${quote(err.line, 100)}"` : ''}`,
       signals,
       trigger: null,
       fix: null,

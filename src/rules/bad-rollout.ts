@@ -3,7 +3,7 @@
  * fine) or never became available (ProgressDeadlineExceeded). Rollouts long before the first
  * failure with every pod on them since are ruled out.
  */
-import { errorLine } from '../analysis/containers.js';
+import { errorLine, isActive } from '../analysis/containers.js';
 import { type Derived, rolloutExonerated } from '../analysis/derive.js';
 import {
   containerPatch,
@@ -21,6 +21,7 @@ import type { CauseId } from '../domain/causes.js';
 import type { Facts, Revision } from '../domain/facts.js';
 import type { Container, PodTemplate } from '../domain/k8s.js';
 import type { Evidence, Fix } from '../domain/result.js';
+import { startUp } from './readiness-probe-failing.js';
 import type { Rule, RuleOutcome } from './rule.js';
 
 const WINDOW = 60 * 60_000;
@@ -45,8 +46,13 @@ export const badRollout: Rule = {
     // A first deploy has no earlier working state to blame the change against.
     if (!r.previous) return null;
     const ns = facts.target.namespace;
+    // A pod being deleted is unready by request, and one still in an ordinary start-up (younger than
+    // its siblings took to become Ready, no restart, others of its revision Ready) is not failing.
+    const su = startUp(d);
     const failing = d.pods.filter(
-      (p) => !p.ready || p.containers.some((c) => c.waitingReason || (ms(c.last?.finishedAt) ?? 0) >= at),
+      (p) =>
+        p.containers.some((c) => c.waitingReason || (ms(c.last?.finishedAt) ?? 0) >= at) ||
+        (!p.ready && !p.deleting && !su.starting.has(p.name)),
     );
     const newRs = (p: (typeof d.pods)[number]) =>
       p.owner === r.revision.name ||
@@ -56,7 +62,18 @@ export const badRollout: Rule = {
     const oldReady = d.pods.filter((p) => !newRs(p) && p.ready);
     // The new revision's pods must exist and fail: a rollout stuck creating pods (quota, admission,
     // scheduling) is blocked by something else.
-    if (failingNew.length === 0) return null;
+    if (failingNew.length === 0) {
+      // Its pods run and become Ready: the new build is not what fails.
+      const fresh = d.pods.filter((p) => newRs(p) && isActive(p));
+      const ready = fresh.filter((p) => p.ready);
+      if (r.progressDeadlineExceeded || ready.length === 0) return null;
+      const starting = fresh.filter((p) => su.starting.has(p.name));
+      const restarts = fresh.flatMap((p) => p.containers).reduce((n, c) => n + c.restarts, 0);
+      return {
+        kind: 'ruled-out',
+        reason: `the pods of revision ${r.revision.revision} (rolled out at ${clock(r.createdAt, facts.now)}) are not failing: ${ready.length}/${fresh.length} Ready${starting.length > 0 ? `, ${starting.length} still starting (${human(Math.max(...starting.map((p) => su.starting.get(p.name)!)))} old)` : ''}, ${restarts} restart(s)`,
+      };
+    }
     const signals: Evidence[] = [];
     const changes = r.changes.length > 0 ? `: ${list(r.changes, 3)}` : '';
     signals.push(

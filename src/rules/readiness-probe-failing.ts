@@ -3,14 +3,97 @@
  * the pod or its probe (wrong port/path, app not ready). Readiness failures that only accompany
  * liveness/startup kills are a symptom of those and are left to them.
  */
-import { declaredPorts, isActive, templateContainer } from '../analysis/containers.js';
+import { declaredPorts, isActive, type PodView, templateContainer } from '../analysis/containers.js';
 import { changeOf, changeSignal, type Derived, recentChange, replicaTotal } from '../analysis/derive.js';
 import { containerPatch, list, podRef, quote, ref, signal, workloadFix, workloadRef } from '../analysis/format.js';
-import { describeMode, group, probeTarget } from '../analysis/probes.js';
-import { clock, ms, relative } from '../analysis/time.js';
+import { describeMode, group, type ProbeFailure, probeTarget } from '../analysis/probes.js';
+import { clock, human, ms, relative } from '../analysis/time.js';
 import type { Facts } from '../domain/facts.js';
 import type { Evidence, Fix } from '../domain/result.js';
 import type { Rule, RuleOutcome } from './rule.js';
+
+/** A pod younger than this that is not Ready yet may still be starting (longer when its siblings took longer). */
+const STARTUP_MS = 2 * 60_000;
+const SLACK_MS = 5000;
+
+/** When the pod's app containers last started (the latest running startedAt), null when one is not running. */
+function startedAt(p: PodView): number | null {
+  const cs = p.containers.filter((c) => !c.init);
+  if (cs.length === 0) return null;
+  let t = Number.NEGATIVE_INFINITY;
+  for (const c of cs) {
+    const s = ms(c.runningSince);
+    if (s === null || c.waitingReason) return null;
+    t = Math.max(t, s);
+  }
+  return t;
+}
+
+/** When a Ready pod became Ready: the later of its Ready and ContainersReady transitions. */
+function readyAt(p: PodView): number | null {
+  if (!p.ready) return null;
+  const ts = (p.pod.status?.conditions ?? [])
+    .filter((c) => (c.type === 'Ready' || c.type === 'ContainersReady') && c.status === 'True')
+    .map((c) => ms(c.lastTransitionTime))
+    .filter((x): x is number => x !== null);
+  return ts.length > 0 ? Math.max(...ts) : null;
+}
+
+const firstRun = (p: PodView) => p.containers.every((c) => c.init || c.restarts === 0);
+
+export interface StartUp {
+  /** Ready pods (first run) → ms from their containers' start to Ready. */
+  becameReady: Map<string, number>;
+  /**
+   * Pods not Ready yet on their first run, younger than the start-up allowance, while pods of the
+   * same revision (same owner) are Ready: they are still starting → their age in ms.
+   */
+  starting: Map<string, number>;
+  /** The allowance used: 2 min, or the slowest start-up a sibling took when longer. */
+  allowanceMs: number;
+}
+
+/**
+ * Pods in an ordinary start-up. A pod of a revision whose other pods are Ready, that has not
+ * restarted and is younger than the slowest start-up seen (at least 2 min), is starting, not
+ * failing: its probe is expected to fail (often connection refused) until the app listens.
+ */
+export function startUp(d: Derived): StartUp {
+  const becameReady = new Map<string, number>();
+  for (const p of d.pods) {
+    const s = startedAt(p);
+    const r = readyAt(p);
+    if (s !== null && r !== null && r >= s && firstRun(p)) becameReady.set(p.name, r - s);
+  }
+  const allowanceMs = Math.max(STARTUP_MS, ...becameReady.values());
+  const starting = new Map<string, number>();
+  for (const p of d.pods) {
+    if (p.ready || !isActive(p) || p.phase !== 'Running' || !firstRun(p) || p.owner === null) continue;
+    const s = startedAt(p);
+    if (s === null || d.now - s > allowanceMs) continue;
+    if (!d.pods.some((q) => q !== p && q.owner === p.owner && isActive(q) && q.ready)) continue;
+    starting.set(p.name, d.now - s);
+  }
+  return { becameReady, starting, allowanceMs };
+}
+
+/**
+ * Readiness failures of an ordinary start-up: on a pod still starting (see `startUp`), or on a pod
+ * that failed only between its start and becoming Ready.
+ */
+function startUpFailures(d: Derived, su: StartUp, failures: readonly ProbeFailure[]): ProbeFailure[] {
+  const byName = new Map(d.pods.map((p) => [p.name, p]));
+  return failures.filter((f) => {
+    if (su.starting.has(f.pod)) return true;
+    const p = byName.get(f.pod);
+    if (!p || !su.becameReady.has(f.pod)) return false;
+    const s = startedAt(p)!;
+    const r = readyAt(p)!;
+    const first = ms(f.first);
+    const last = ms(f.last);
+    return first !== null && last !== null && first >= s - SLACK_MS && last <= r + SLACK_MS;
+  });
+}
 
 export const readinessProbeFailing: Rule = {
   id: 'readiness-probe-failing',
@@ -35,7 +118,26 @@ export const readinessProbeFailing: Rule = {
     );
     const restarts = (f: { pod: string; container: string | null }) =>
       restarting.some((c) => c.pod === f.pod && (f.container === null || f.container === c.name));
-    const own = failures.filter((f) => !killed.has(`${f.pod}|${f.container ?? ''}`) && !restarts(f));
+    const mine = failures.filter((f) => !killed.has(`${f.pod}|${f.container ?? ''}`) && !restarts(f));
+    // Failures while a pod starts (nothing listens yet) are the probe doing its job, not a failure.
+    const su = startUp(d);
+    const early = startUpFailures(d, su, mine);
+    const own = mine.filter((f) => !early.includes(f));
+    if (own.length === 0 && early.length > 0) {
+      const ready = [...new Set(early.map((f) => f.pod))].filter((p) => su.becameReady.has(p));
+      const starting = [...new Set(early.map((f) => f.pod))].filter((p) => su.starting.has(p));
+      const parts = [
+        ...ready.map((p) => `${p} became Ready ${human(su.becameReady.get(p)!)} after its container started`),
+        ...starting.map(
+          (p) =>
+            `${p} started ${human(su.starting.get(p)!)} ago and is still starting while other pods of its revision are Ready`,
+        ),
+      ];
+      return {
+        kind: 'ruled-out',
+        reason: `the readiness failures (${describeMode(early)}, ×${group(early).count}) are ordinary start-up: ${list(parts, 4)}; no pod failed readiness after starting`,
+      };
+    }
     if (own.length === 0) {
       const during = failures.filter((f) => !killed.has(`${f.pod}|${f.container ?? ''}`) && restarts(f));
       const c = restarting[0];
@@ -49,7 +151,7 @@ export const readinessProbeFailing: Rule = {
       };
     }
     const g = group(own);
-    const notReady = d.pods.filter((p) => p.phase === 'Running' && !p.ready && !p.deleting);
+    const notReady = d.pods.filter((p) => p.phase === 'Running' && !p.ready && !p.deleting && !su.starting.has(p.name));
     const svc = facts.services.find((s) => s.matchesTemplate && s.endpoints.exists);
     const noEndpoints = svc !== undefined && svc.endpoints.ready === 0;
     if (notReady.length === 0 && !noEndpoints) return null;
@@ -174,9 +276,25 @@ export const readinessProbeFailing: Rule = {
       (blames && cut
         ? `${blames.name} scaled to 0 at ${clock(cut.time, facts.now)} (${cut.kind} ${cut.namespace}/${cut.name}: ${quote(cut.message, 100)})`
         : null);
+    // "Never becomes Ready" only when no pod is Ready and none of the unready ones ever was (its Ready
+    // condition last changed before its containers started).
+    const active = d.pods.filter(isActive);
+    const neverReady =
+      notReady.length > 0 &&
+      !active.some((p) => p.ready) &&
+      notReady.every((p) => {
+        const t = ms(p.readySince);
+        const s = startedAt(p);
+        return t === null || s === null || t <= s + SLACK_MS;
+      });
+    const state = neverReady
+      ? 'never becomes Ready'
+      : notReady.length > 0
+        ? `is not Ready on ${notReady.length}/${total} pods`
+        : 'is not Ready';
     return {
       kind: 'match',
-      summary: `${cname || 'The app'} on ${w} never becomes Ready: ${why}${noEndpoints && svc ? `; Service ${svc.name} has no ready endpoints` : ''}`,
+      summary: `${cname || 'The app'} on ${w} ${state}: ${why}${noEndpoints && svc ? `; Service ${svc.name} has no ready endpoints` : ''}`,
       signals,
       trigger,
       fix: fix ?? restore,

@@ -616,6 +616,11 @@ const LOSS_LABEL: Record<string, string> = {
   DeletingNode: 'was deleted',
 };
 
+/** How `nodeLoss` words a node lifecycle/interruption event reason (`got a spot interruption`), or null. */
+export function lossLabel(reason: string): string | null {
+  return LOSS_LABEL[reason] ?? null;
+}
+
 export interface NodeLoss {
   /** The first node lost, and all of them (earliest first). */
   node: string;

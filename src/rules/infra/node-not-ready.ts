@@ -13,6 +13,7 @@ import {
   clock,
   earliestOf,
   eventSignal,
+  kubectlTarget,
   latestOf,
   ms,
   nodeEvents,
@@ -23,6 +24,9 @@ import {
   statusSignal,
   times,
 } from './common.js';
+
+/** The node object was removed from the cluster (node-controller, cloud-node-lifecycle-controller). */
+const REMOVED = ['RemovingNode', 'DeletingNode'];
 
 interface Sick {
   name: string;
@@ -165,16 +169,36 @@ export const nodeNotReady: Rule = {
         : '';
     const since = main?.since ? ` since ${clock(main.since)}` : '';
     const ns = scope.namespace;
-    const advice =
-      `Fix or replace node ${nodeName}: kubectl describe node ${nodeName}; kubectl -n kube-node-lease get lease ${nodeName}; ` +
-      `if it does not recover, kubectl drain ${nodeName} --ignore-daemonsets --delete-emptydir-data and let the autoscaler replace it ` +
-      `(pods stuck Terminating there: kubectl -n ${ns} delete pod <pod> --grace-period=0 --force once the node is confirmed gone).` +
-      (sick.length > 1
+    // A node that no longer exists (deleted, or removed from the controller) needs no drain or repair.
+    const removed = earliestOf(
+      nodeEvents(facts, nodeName, REMOVED).filter((e) => ms(e.last) >= ms(facts.since)),
+      (e) => e.first ?? e.last,
+    );
+    const gone = main?.node ? !main.node.exists : removed !== null;
+    const removedAt = removed ? ` (${removed.reason} at ${clock(removed.first ?? removed.last)})` : '';
+    const target = kubectlTarget(scope.workload, 'the target');
+    const stuck = scope.pods.filter((p) => p.spec?.nodeName === nodeName).map((p) => p.metadata?.name ?? '');
+    const several =
+      sick.length > 1
         ? ' Several nodes at once: suspect the zone or control-plane connectivity rather than each node.'
-        : '');
+        : '';
+    const advice = gone
+      ? `Node ${nodeName} no longer exists${removedAt}: there is nothing to drain or repair. ` +
+        `Controllers recreate its pods on other nodes (bare pods are not): check that ${target} is whole again (kubectl -n ${ns} get pods -o wide)` +
+        (stuck.length > 0
+          ? `; ${plural(stuck.length, 'target pod')} still bound to it (${stuck.slice(0, 3).join(', ')}): kubectl -n ${ns} delete pod <pod> --grace-period=0 --force.`
+          : '.') +
+        ` Find out why it went away (kubectl get events -A --field-selector involvedObject.name=${nodeName}; the autoscaler's or cloud provider's records): an instance interruption, a scale-down or a failed instance; ` +
+        `for singletons keep ≥2 replicas with a PodDisruptionBudget.${several}`
+      : `Fix or replace node ${nodeName}: kubectl describe node ${nodeName}; kubectl -n kube-node-lease get lease ${nodeName}; ` +
+        `if it does not recover, kubectl drain ${nodeName} --ignore-daemonsets --delete-emptydir-data and let the autoscaler replace it ` +
+        `(pods stuck Terminating there: kubectl -n ${ns} delete pod <pod> --grace-period=0 --force once the node is confirmed gone).${several}`;
+    const state = gone
+      ? `went NotReady${main?.since ? ` at ${clock(main.since)}` : ''} and no longer exists${removedAt}`
+      : `is NotReady${since}${why ? `: ${quote(why, 160)}` : ''}`;
     return {
       kind: 'match',
-      summary: `Node ${nodeName}${count > 0 ? `, which hosts ${plural(count, 'target pod')},` : ''} is NotReady${since}${why ? `: ${quote(why, 160)}` : ''}${allSick}.`,
+      summary: `${nodeName === 'unknown' ? `The node of ${pne?.object ? `pod ${pne.object}` : 'the target'} (not identified)` : `Node ${nodeName}`}${count > 0 ? `, which ${gone ? 'hosted' : 'hosts'} ${plural(count, 'target pod')},` : ''} ${state}${allSick}.`,
       signals,
       trigger: null,
       fix: null,

@@ -45,6 +45,9 @@ import {
 
 export type PressureKind = 'disk' | 'memory';
 
+const GI = 2 ** 30;
+const MI = 2 ** 20;
+
 interface Eviction {
   pod: string;
   node: string | null;
@@ -120,6 +123,103 @@ function largestConsumer(
   return best;
 }
 
+function nodeQuantity(
+  facts: Facts,
+  nodeName: string | null,
+  field: 'allocatable' | 'capacity',
+  key: string,
+): number | null {
+  const node = facts.nodes.find((n) => n.name === nodeName);
+  return parseQuantity(node?.object?.status?.[field]?.[key]);
+}
+
+/** The per-writer disk bound the fix proposes: a quarter of the node's allocatable ephemeral storage. */
+function diskCap(alloc: number): string {
+  return `${Math.max(1, Math.floor(alloc / 4 / GI))}Gi`;
+}
+
+/** Share of the node's used disk the target's pods must account for to be the writer, not a victim. */
+const WRITER_SHARE = 1 / 3;
+
+interface DiskShare {
+  /** What the target's evicted pods on the node were using (largest report per pod, summed over pods). */
+  usage: number;
+  /** Evicted target pods counted in `usage`. */
+  pods: number;
+  /** Disk in use on the node at the latest eviction (capacity − available), null when unknown. */
+  used: number | null;
+  /** `used` is a lower bound (allocatable + threshold − available: capacity was not known). */
+  estimated: boolean;
+  /** The target's pods account for the pressure (a large share of the used disk). */
+  writer: boolean;
+  /** Evictions that freed (almost) nothing: `available 9.2Gi → 9.1Gi after evicting 3 pods using 5.1Gi`. */
+  freedNothing: string | null;
+}
+
+function evictionUsage(info: EvictionInfo): number {
+  return info.containers.reduce((n, c) => n + (parseQuantity(c.usage) ?? 0), 0);
+}
+
+/**
+ * How much of the node's disk the target's evicted pods used. The kubelet evicts the pods whose
+ * usage most exceeds their request, which is not necessarily who filled the disk: hostPath volumes
+ * (DaemonSet buffers), container logs and images are charged to no pod. The target is the writer
+ * only when its pods held a large share of what is in use; otherwise it is a victim.
+ */
+function diskShare(facts: Facts, scope: Scope, recent: Eviction[], nodeName: string | null): DiskShare | null {
+  const onNode = recent.filter((e) => e.info.kind === 'node-pressure' && (!nodeName || !e.node || e.node === nodeName));
+  if (onNode.length === 0) return null;
+  const perPod = new Map<string, number>();
+  for (const e of onNode) perPod.set(e.pod, Math.max(perPod.get(e.pod) ?? 0, evictionUsage(e.info)));
+  const usage = [...perPod.values()].reduce((a, b) => a + b, 0);
+  const latest = latestOf(onNode, (e) => e.time);
+  const available = parseQuantity(latest?.info.available);
+  const threshold = parseQuantity(latest?.info.threshold);
+  const capacity = nodeQuantity(facts, nodeName, 'capacity', 'ephemeral-storage');
+  const alloc = nodeQuantity(facts, nodeName, 'allocatable', 'ephemeral-storage');
+  let used: number | null = null;
+  let estimated = false;
+  if (capacity !== null && available !== null && capacity > available) used = capacity - available;
+  else if (alloc !== null && threshold !== null && available !== null && alloc + threshold > available) {
+    used = alloc + threshold - available;
+    estimated = true;
+  }
+  const writer =
+    usage > 0 && (used !== null ? usage >= used * WRITER_SHARE : alloc !== null ? usage >= alloc / 4 : true);
+
+  // Every node-pressure eviction on the node (any pod): did evicting them give space back?
+  const seq: { pod: string; time: string | null; available: number; usage: number }[] = [];
+  for (const e of facts.events) {
+    if (e.kind !== 'Pod' || e.reason !== 'Evicted' || (nodeName && e.host && e.host !== nodeName)) continue;
+    if (!nodeName && !scope.isPod(e.object, e.objectNamespace)) continue;
+    if (!e.host && !onNode.some((x) => x.pod === e.object)) continue;
+    const info = parseEvictionMessage(e.message);
+    const avail = parseQuantity(info?.available);
+    if (info?.kind !== 'node-pressure' || !isDiskResource(info.resource) || avail === null) continue;
+    if (ms(e.last) < ms(facts.since)) continue;
+    seq.push({ pod: e.object, time: e.first ?? e.last, available: avail, usage: evictionUsage(info) });
+  }
+  for (const e of onNode) {
+    const avail = parseQuantity(e.info.available);
+    if (avail !== null && !seq.some((x) => x.pod === e.pod))
+      seq.push({ pod: e.pod, time: e.time, available: avail, usage: evictionUsage(e.info) });
+  }
+  seq.sort((a, b) => ms(a.time) - ms(b.time));
+  let freedNothing: string | null = null;
+  const first = seq[0];
+  const lastSeen = seq[seq.length - 1];
+  if (first && lastSeen && seq.length >= 2) {
+    const evictedPods = new Map<string, number>();
+    for (const x of seq.slice(0, -1)) evictedPods.set(x.pod, Math.max(evictedPods.get(x.pod) ?? 0, x.usage));
+    evictedPods.delete(lastSeen.pod);
+    const freed = [...evictedPods.values()].reduce((a, b) => a + b, 0);
+    if (freed > 0 && lastSeen.available - first.available < freed / 2) {
+      freedNothing = `evicting ${evictedPods.size === 1 ? 'a pod' : `${evictedPods.size} pods`} that used ${formatBytes(freed)} did not give the space back (available ${formatBytes(first.available)} → ${formatBytes(lastSeen.available)})`;
+    }
+  }
+  return { usage, pods: perPod.size, used, estimated, writer, freedNothing };
+}
+
 /**
  * Bound the target's own writer: `emptyDir.sizeLimit` on the unbounded emptyDir volumes the evicted
  * container mounts (else `limits.ephemeral-storage` on it), at a quarter of the node's allocatable
@@ -137,10 +237,9 @@ function diskFix(
   if (info && info.kind !== 'node-pressure' && info.kind !== 'emptydir-limit') return null;
   const ctr = scope.template?.spec?.containers?.find((c) => c.name === container);
   if (!ctr) return null;
-  const node = facts.nodes.find((n) => n.name === nodeName);
-  const alloc = parseQuantity(node?.object?.status?.allocatable?.['ephemeral-storage']);
+  const alloc = nodeQuantity(facts, nodeName, 'allocatable', 'ephemeral-storage');
   if (alloc === null) return null;
-  const limit = `${Math.max(1, Math.floor(alloc / 4 / 2 ** 30))}Gi`;
+  const limit = diskCap(alloc);
   const mounted = new Set((ctr.volumeMounts ?? []).map((m) => m.name));
   const open = (scope.template?.spec?.volumes ?? []).filter(
     (v) => v.emptyDir && !v.emptyDir.sizeLimit && mounted.has(v.name),
@@ -228,9 +327,6 @@ function memoryCulprit(facts: Facts, scope: Scope, nodeName: string | null): Cul
   return only ? { ...only, why: 'the only workload pod on the node with a memory request but no limit' } : null;
 }
 
-const GI = 2 ** 30;
-const MI = 2 ** 20;
-
 /**
  * Cap the culprit's one unbounded container at what the node has left for it: allocatable minus
  * what the other pods there request (or were seen using) minus the eviction threshold, rounded
@@ -277,6 +373,25 @@ function culpritFix(facts: Facts, scope: Scope, c: Culprit, nodeName: string, in
 function readable(q: string): string {
   const v = parseQuantity(q);
   return v === null || v < 2 ** 20 ? q : formatBytes(v);
+}
+
+/** Largest container usage any of the target's evictions reported. */
+function largestUsage(recent: Eviction[]): number {
+  return Math.max(0, ...recent.flatMap((e) => e.info.containers.map((c) => parseQuantity(c.usage) ?? 0)));
+}
+
+/** `They used 3.8Gi together (…), only 5% of the 85.1Gi in use on the node …: victims …`. */
+function victimSentence(share: DiskShare, culprit: { name: string } | null, recent: Eviction[]): string {
+  const pods =
+    share.pods > 1 ? `They used ${formatBytes(share.usage)} together` : `It used ${formatBytes(share.usage)}`;
+  const ctr =
+    culprit && share.pods > 1 ? ` (container ${culprit.name} at most ${formatBytes(largestUsage(recent))})` : '';
+  const of =
+    share.used !== null
+      ? `, only ${Math.max(1, Math.round((share.usage / share.used) * 100))}% of the ${share.estimated ? 'at least ' : ''}${formatBytes(share.used)} in use on the node`
+      : '';
+  const freed = share.freedNothing ? `, and ${share.freedNothing}` : '';
+  return `${pods}${ctr}${of}${freed}: they are victims of the pressure, not its cause. The disk is filled outside them: a hostPath (such as a DaemonSet's buffer), container logs or images, which the kubelet charges to no pod, or another workload.`;
 }
 
 export function evaluatePressure(facts: Facts, derived: Derived | undefined, kind: PressureKind): RuleOutcome {
@@ -381,6 +496,10 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
     if (extra) signals.push(eventSignal(extra, `${extra.reason}${times(extra)}: ${quote(extra.message)}.`));
   }
 
+  // Disk: is the target the writer, or a victim of space taken outside its pods?
+  const share = kind === 'disk' ? diskShare(facts, scope, recent, nodeName) : null;
+  const victim = share !== null && !share.writer && share.usage > 0;
+
   // The evicted container's own spec, when it is the one with larger consumption.
   const culprit = last?.info.containers[0] ?? null;
   const ctr = culprit ? scope.template?.spec?.containers?.find((c) => c.name === culprit.name) : undefined;
@@ -395,7 +514,7 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
       signals.push(
         specSignal(
           ref(scope.namespace, scope.workload.kind, scope.workload.name),
-          `Container ${ctr.name} sets ${req ? `requests.${resKey} ${req}` : `no requests.${resKey}`} and ${lim ? `limits.${resKey} ${lim}` : `no limits.${resKey}`}${kind === 'disk' && emptyDirs.length > 0 ? `; emptyDir ${emptyDirs.join(', ')} has no sizeLimit` : ''}.`,
+          `Container ${ctr.name} sets ${req ? `requests.${resKey} ${req}` : `no requests.${resKey}`} and ${lim ? `limits.${resKey} ${lim}` : `no limits.${resKey}`}${kind === 'disk' && emptyDirs.length > 0 ? `; emptyDir ${emptyDirs.join(', ')} has no sizeLimit` : ''}${victim && !req ? ': with usage over its request (0) it is among the first pods the kubelet evicts' : ''}.`,
         ),
       );
     }
@@ -403,14 +522,20 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
 
   const info = last?.info;
   // Memory: the target's own container is the hog only when it used a large share of the node;
-  // otherwise look for the unbounded consumer among the node's other pods.
+  // otherwise look for the unbounded consumer among the node's other pods. Disk: see diskShare.
   const alloc = parseQuantity(facts.nodes.find((n) => n.name === nodeName)?.object?.status?.allocatable?.memory);
   const targetHog =
-    culprit !== null && alloc !== null && (parseQuantity(culprit.usage) ?? 0) >= alloc / 2 && ctr !== undefined;
+    kind === 'disk'
+      ? culprit !== null && ctr !== undefined && share?.writer === true
+      : culprit !== null && alloc !== null && (parseQuantity(culprit.usage) ?? 0) >= alloc / 2 && ctr !== undefined;
   const consumer = kind === 'memory' && !targetHog && nodeName ? memoryCulprit(facts, scope, nodeName) : null;
   const consumerFix = consumer && nodeName ? culpritFix(facts, scope, consumer, nodeName, info ?? null) : null;
   const fix =
-    kind === 'disk' ? diskFix(facts, scope, culprit?.name ?? null, nodeName, info ?? null) : (consumerFix ?? null);
+    kind === 'disk'
+      ? victim
+        ? null
+        : diskFix(facts, scope, culprit?.name ?? null, nodeName, info ?? null)
+      : (consumerFix ?? null);
   const biggest = largestConsumer(facts, kind, nodeName);
   const writer =
     biggest && !scope.isPod(biggest.pod, biggest.ev.objectNamespace)
@@ -422,9 +547,12 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
   } else if (info?.kind === 'admission') {
     summary = `Pods were rejected by node ${nodeName ?? '?'} because it had ${CONDITION[kind]}.`;
   } else {
-    const who = culprit
-      ? ` Container ${culprit.name} was using ${readable(culprit.usage)} (request ${culprit.request || '0'}).`
-      : '';
+    const who =
+      victim && share
+        ? ` ${victimSentence(share, culprit, recent)}`
+        : culprit
+          ? ` Container ${culprit.name} was using ${readable(culprit.usage)} (request ${culprit.request || '0'}).`
+          : '';
     const count =
       recent.length > 0 ? plural(new Set(recent.map((e) => e.pod)).size, 'target pod') : 'no target pod yet';
     const unbounded = consumer
@@ -460,9 +588,14 @@ export function evaluatePressure(facts: Facts, derived: Derived | undefined, kin
   const target = scope.workload
     ? `${scope.workload.kind.toLowerCase()}/${scope.workload.name}`
     : `pod/${last?.pod ?? ''}`;
+  const diskAlloc = nodeQuantity(facts, nodeName, 'allocatable', 'ephemeral-storage');
+  const cap = diskAlloc !== null ? diskCap(diskAlloc) : '<size>';
+  const nodeArg = nodeName ?? '<node>';
   const advice =
     kind === 'disk'
-      ? `Bound the writer's disk use: set resources.limits.ephemeral-storage on ${ctrName} (kubectl -n ${ns} set resources ${target} -c ${ctrName} --limits=ephemeral-storage=2Gi), emptyDir.sizeLimit, log to stdout instead of files, or enlarge the node disk; kubectl describe node ${nodeName ?? '<node>'} | grep -i pressure. Delete the leftover Evicted pods once fixed.`
+      ? victim
+        ? `Find what fills node ${nodeArg}'s disk: the target's pods used only ${formatBytes(share?.usage ?? 0)} of it. Compare per-pod usage with the node's filesystem (kubectl get --raw /api/v1/nodes/${nodeArg}/proxy/stats/summary) and look on the node at what no pod is charged for: hostPath volumes (a DaemonSet's buffer or cache), container logs, images (du -xsh /var/lib/* /var/log). Bound that writer (its buffer's max size, log rotation, emptyDir.sizeLimit), free space or enlarge the disk, and cordon the node until it recovers (kubectl describe node ${nodeArg} | grep -i pressure). Optionally give ${ctrName} requests.ephemeral-storage near its real usage (${formatBytes(largestUsage(recent))}) so the kubelet no longer ranks it first for eviction. Delete the leftover Evicted pods once fixed.`
+        : `Bound the writer's disk use: ${fix && /emptyDir/.test(fix.summary) ? `emptyDir.sizeLimit ${cap} on its scratch volumes, or ` : ''}resources.limits.ephemeral-storage on ${ctrName} (kubectl -n ${ns} set resources ${target} -c ${ctrName} --limits=ephemeral-storage=${cap}), log to stdout instead of files, or enlarge the node disk; kubectl describe node ${nodeArg} | grep -i pressure. Delete the leftover Evicted pods once fixed.`
       : consumer && !targetHog
         ? `Bound the consumer: give ${consumer.namespace}/${consumer.name} a memory limit and a request close to its real usage (kubectl -n ${consumer.namespace} set resources ${consumer.owner ? `${consumer.owner.kind.toLowerCase()}/${consumer.owner.name}` : `pod/${consumer.name}`} -c ${consumer.unbounded[0] ?? '<container>'} --requests=memory=<steady-state> --limits=memory=<max>; a JVM sizes its heap from the limit). Give ${ctrName} a memory request too so the kubelet does not evict it first (BestEffort pods go first). Check kubectl top pods -A --sort-by=memory on node ${nodeName ?? '<node>'}.`
         : `Set memory requests close to real usage and a memory limit for ${ctrName}${culprit ? ` (it was using ${readable(culprit.usage)} against a ${culprit.request || '0'} request)` : ''}: kubectl -n ${ns} set resources ${target} -c ${ctrName} --requests=memory=<steady-state> --limits=memory=<max>; check kubectl top pods --sort-by=memory on node ${nodeName ?? '<node>'}.`;

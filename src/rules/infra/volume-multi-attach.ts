@@ -2,11 +2,15 @@
  * FM-16: a ReadWriteOnce volume is still attached to another node (FailedAttachVolume Multi-Attach).
  * Keys on the attach/detach controller's Multi-Attach event, corroborated by kubelet's FailedMount
  * timeout listing the volume as unattached, the PVC's access mode vs the workload's replicas/nodes,
- * and a NotReady/removed node still holding the attachment (the trigger). A Multi-Attach that was
- * followed by SuccessfulAttachVolume with no pod still waiting is ruled out as transient.
+ * and a NotReady/removed node still holding the attachment (the trigger). The node of a previous
+ * instance of the waiting pod (a StatefulSet pod keeps its name) is found from the pod's own records
+ * or, when only the node-controller's per-pod `NodeNotReady` names no node, from the node that went
+ * NotReady at that moment. A Multi-Attach that was followed by SuccessfulAttachVolume with no pod
+ * still waiting is ruled out as transient.
  */
-import { isNotReady } from '../../analysis/nodes.js';
+import { isNotReady, nodeCondition, nodeStatusFromMessage } from '../../analysis/nodes.js';
 import type { CauseId } from '../../domain/causes.js';
+import type { Facts, NodeFacts } from '../../domain/facts.js';
 import type { Evidence, Fix } from '../../domain/result.js';
 import type { Rule, RuleOutcome } from '../rule.js';
 import {
@@ -21,12 +25,82 @@ import {
   quote,
   ref,
   rolloutExplains,
+  type Scope,
   specSignal,
   statusSignal,
   times,
 } from './common.js';
 
 const MULTI = /Multi-Attach error for volume "([^"]+)"/;
+/** The node-controller marks a NotReady node's pods within moments of the node itself. */
+const SAME_MOMENT_MS = 120_000;
+/** The attach/detach controller's maxWaitForUnmountDuration before it force-detaches from an unhealthy node. */
+const FORCE_DETACH_MS = 6 * 60_000;
+
+/** When a node went NotReady: its NodeNotReady events, Ready transition (if still down), unreachable taints. */
+function notReadyTimes(facts: Facts, node: string): number[] {
+  const out: number[] = [];
+  for (const e of facts.events) {
+    if (e.kind !== 'Node' || e.object !== node || e.reason !== 'NodeNotReady') continue;
+    if ((nodeStatusFromMessage(e.message) ?? 'NodeNotReady') !== 'NodeNotReady') continue;
+    for (const t of [e.first, e.last]) if (t) out.push(ms(t));
+  }
+  const n = facts.nodes.find((x) => x.name === node);
+  if (n && isNotReady(n)) {
+    const t = nodeCondition(n, 'Ready')?.lastTransitionTime;
+    if (t) out.push(ms(t));
+    for (const taint of n.taints)
+      if (/unreachable|not-ready/.test(taint.key) && taint.timeAdded) out.push(ms(taint.timeAdded));
+  }
+  return out.filter((t) => Number.isFinite(t));
+}
+
+/**
+ * Nodes where earlier instances of `pods` ran (not where they run now): the pods' own records
+ * (Scheduled events, kubelet events, deleted pods), else the node that went NotReady when the
+ * node-controller marked the pod NotReady (its per-pod `NodeNotReady` event names no node).
+ */
+function previousNodes(facts: Facts, scope: Scope, pods: readonly string[]): string[] {
+  const out: string[] = [];
+  const add = (n: string) => {
+    if (!out.includes(n)) out.push(n);
+  };
+  const names = new Set([
+    ...facts.nodes.map((n) => n.name),
+    ...facts.events.filter((e) => e.kind === 'Node').map((e) => e.object),
+  ]);
+  for (const pod of pods) {
+    const current = scope.pods.find((p) => p.metadata?.name === pod)?.spec?.nodeName ?? null;
+    for (const [node, set] of scope.nodes) if (set.has(pod) && node !== current) add(node);
+    for (const e of podEvents(facts, scope, ['NodeNotReady']).filter((x) => x.object === pod)) {
+      if (e.host && e.host !== current) {
+        add(e.host);
+        continue;
+      }
+      const at = ms(e.first ?? e.last);
+      // The pod's current node went NotReady then: the event is about this instance, not an earlier one.
+      if (current && notReadyTimes(facts, current).some((t) => Math.abs(t - at) <= SAME_MOMENT_MS)) continue;
+      let best: { node: string; gap: number } | null = null;
+      let tie = false;
+      for (const node of names) {
+        if (node === current) continue;
+        const gaps = notReadyTimes(facts, node).map((t) => Math.abs(t - at));
+        const gap = gaps.length > 0 ? Math.min(...gaps) : Number.POSITIVE_INFINITY;
+        if (gap > SAME_MOMENT_MS) continue;
+        if (!best || gap < best.gap) {
+          best = { node, gap };
+          tie = false;
+        } else if (gap === best.gap) tie = true;
+      }
+      if (best && !tie) add(best.node);
+    }
+  }
+  return out;
+}
+
+function isDown(node: NodeFacts | undefined): boolean {
+  return node !== undefined && (!node.exists || isNotReady(node));
+}
 
 export const volumeMultiAttach: Rule = {
   id: 'volume-multi-attach',
@@ -102,26 +176,41 @@ export const volumeMultiAttach: Rule = {
       );
     }
 
-    // A dead node still holding the attachment is the trigger.
-    const deadNodes = [...scope.nodes.keys()].filter((n) => {
-      const node = facts.nodes.find((x) => x.name === n);
-      return node !== undefined && (isNotReady(node) || !node.exists);
-    });
-    const loss = nodeLoss(facts, scope, last.first ?? last.last);
+    // A dead node still holding the attachment is the trigger: where the waiting pods ran before
+    // (the volume followed them there) first, then any NotReady/removed node that hosted the target.
+    const previous = previousNodes(facts, scope, pods);
+    const nodeOf = (n: string) => facts.nodes.find((x) => x.name === n);
+    const deadNodes = [
+      ...new Set([
+        ...previous.filter((n) => isDown(nodeOf(n))),
+        ...[...scope.nodes.keys()].filter((n) => isDown(nodeOf(n))),
+      ]),
+    ];
+    const dead = deadNodes[0] ?? null;
+    const deadNode = dead ? nodeOf(dead) : undefined;
+    const readyCond = deadNode ? nodeCondition(deadNode, 'Ready') : undefined;
     const explains: CauseId[] = ['volume-mount-failed', ...rolloutExplains(facts)];
-    if (deadNodes.length > 0) {
-      const node = facts.nodes.find((x) => x.name === deadNodes[0]);
+    if (dead) {
       signals.push(
         statusSignal(
-          ref('default', 'Node', deadNodes[0] ?? ''),
-          node?.conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? null,
-          node?.exists === false
-            ? `Node ${deadNodes[0]}, where the volume was last used, no longer exists.`
-            : `Node ${deadNodes[0]}, where the volume was last used, is NotReady (Ready=${node?.ready ?? 'Unknown'}).`,
+          ref('default', 'Node', dead),
+          readyCond?.lastTransitionTime ?? null,
+          deadNode?.exists === false
+            ? `Node ${dead}, where the volume was last used, no longer exists.`
+            : `Node ${dead}, where the volume was last used${previous.includes(dead) ? ` (by the previous ${pods.length > 1 ? 'instances' : `instance of ${pods[0]}`})` : ''}, is NotReady (Ready=${deadNode?.ready ?? 'Unknown'}${readyCond?.lastTransitionTime ? ` since ${clock(readyCond.lastTransitionTime)}` : ''})${deadNode?.taints.some((t) => /unreachable|not-ready/.test(t.key)) ? ', tainted unreachable/not-ready' : ''}.`,
         ),
       );
       explains.push('node-not-ready');
     }
+    // The node loss that set it off (the dead node counts as one of the target's, through its earlier pod).
+    const withPrevious: Scope = { ...scope, nodes: new Map(scope.nodes) };
+    for (const n of previous) if (!withPrevious.nodes.has(n)) withPrevious.nodes.set(n, new Set(pods));
+    const loss = nodeLoss(facts, withPrevious, last.first ?? last.last);
+    const trigger = loss
+      ? loss.text
+      : dead
+        ? `node ${dead} ${deadNode?.exists === false ? 'no longer exists' : `went NotReady${readyCond?.lastTransitionTime ? ` at ${clock(readyCond.lastTransitionTime)}` : ''}`} while holding the volume`
+        : null;
 
     let fix: Fix | null = null;
     const hpa = facts.hpas.some(
@@ -129,7 +218,7 @@ export const volumeMultiAttach: Rule = {
         h.spec?.scaleTargetRef?.name === scope.workload?.name && h.spec?.scaleTargetRef?.kind === scope.workload?.kind,
     );
     const deployment = scope.workload?.kind === 'Deployment' ? scope.workload : null;
-    if (deployment && rwo && usesClaim && deadNodes.length === 0 && !hpa) {
+    if (deployment && rwo && usesClaim && !dead && !hpa) {
       if ((replicas ?? 0) > 1) {
         fix = {
           summary: `scale ${deployment.name} ${replicas}→1: a ReadWriteOnce volume (${pvcName}) can serve only one node`,
@@ -146,15 +235,42 @@ export const volumeMultiAttach: Rule = {
         };
       }
     }
-    const advice =
-      deadNodes.length > 0
-        ? `Confirm node ${deadNodes[0]} is really gone, then release the volume: kubectl get volumeattachment | grep ${volume}; kubectl delete volumeattachment <name> (or kubectl taint node ${deadNodes[0]} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute) and delete the stale pod stuck Terminating.`
-        : `A ReadWriteOnce volume can be attached to one node only: run one replica (or a StatefulSet with per-replica claims), use ReadWriteMany storage, or the Recreate strategy; kubectl -n ${ns} describe pvc ${pvcName ?? ''}.`;
+
+    // A replacement with the same name (StatefulSet) was created once the old pod was deleted: the
+    // attach/detach controller force-detaches from an unhealthy node about 6 min after that.
+    const waitingPod = scope.pods.find((p) => p.metadata?.name === last.object);
+    const recreated = scope.workload?.kind === 'StatefulSet' ? waitingPod?.metadata?.creationTimestamp : undefined;
+    const forceAt =
+      recreated && Number.isFinite(ms(recreated)) ? new Date(ms(recreated) + FORCE_DETACH_MS).toISOString() : null;
+    const listAttachments = `kubectl get volumeattachment -o custom-columns=NAME:.metadata.name,PV:.spec.source.persistentVolumeName,NODE:.spec.nodeName,ATTACHED:.status.attached | grep ${volume}`;
+    const stale = /exclusively attached to one node/.test(last.message);
+    const stuck = scope.pods
+      .filter((p) => dead && p.spec?.nodeName === dead && p.metadata?.deletionTimestamp)
+      .map((p) => p.metadata?.name ?? '');
+    let advice: string;
+    if (dead) {
+      advice =
+        `Confirm node ${dead} is really down (kubectl get node ${dead}; its VM or instance in the provider's console) before releasing the volume: two nodes writing one ReadWriteOnce disk corrupts it. ` +
+        `Then either wait: the attach/detach controller force-detaches the volume from an unhealthy node about 6 min after the old pod was deleted${forceAt ? ` (around ${clock(forceAt)} for ${last.object}, recreated at ${clock(recreated)})` : ''}; ` +
+        `or, for a non-graceful node shutdown, kubectl taint node ${dead} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute (its pods are force-deleted and their volumes detached at once; remove the taint once the node is back or deleted). ` +
+        `If the attachment stays, clean it up: ${listAttachments}; kubectl delete volumeattachment <name>${stuck.length > 0 ? `; pods stuck Terminating there: kubectl -n ${ns} delete pod ${stuck.slice(0, 3).join(' ')} --grace-period=0 --force` : ''}. ` +
+        `Pod ${last.object} then attaches the volume and starts.`;
+    } else if (scope.workload?.kind === 'StatefulSet' || (stale && !deployment)) {
+      advice =
+        `The volume is still attached to the node where ${pods.length > 1 ? 'the previous instances' : `the previous instance of ${last.object}`} ran${stale ? ' (the error names no pod using it: a stale attachment)' : ''}. ` +
+        `Find that node: ${listAttachments}. If it is down or gone, confirm it, then wait for the force-detach (about 6 min after the old pod was deleted), taint it node.kubernetes.io/out-of-service=nodeshutdown:NoExecute, or delete the VolumeAttachment. ` +
+        `If it is healthy, its kubelet did not unmount the volume: kubectl describe node <node>, the kubelet log there, and pods stuck Terminating on it (kubectl -n ${ns} get pods -o wide).`;
+    } else {
+      advice = `A ReadWriteOnce volume can be attached to one node only: run one replica (or a StatefulSet with per-replica claims), use ReadWriteMany storage, or the Recreate strategy; kubectl -n ${ns} describe pvc ${pvcName ?? ''}.`;
+    }
+    const newNode = waitingPod?.spec?.nodeName;
     return {
       kind: 'match',
-      summary: `Volume ${volume}${pvcName ? ` (PVC ${pvcName})` : ''} is still attached to another node, so pod ${last.object} cannot start${deadNodes.length > 0 ? ` (node ${deadNodes[0]} is down)` : ''}.`,
+      summary: dead
+        ? `Volume ${volume}${pvcName ? ` (PVC ${pvcName})` : ''} is still attached to node ${dead}, which ${deadNode?.exists === false ? 'no longer exists' : 'is down (NotReady)'}, so pod ${last.object} cannot start${newNode && newNode !== dead ? ` on ${newNode}` : ''}.`
+        : `Volume ${volume}${pvcName ? ` (PVC ${pvcName})` : ''} is still attached to another node, so pod ${last.object} cannot start.`,
       signals,
-      trigger: loss ? loss.text : null,
+      trigger,
       fix,
       advice,
       explains,

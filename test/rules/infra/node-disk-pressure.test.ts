@@ -5,7 +5,7 @@ import { nodeMemoryPressure } from '../../../src/rules/infra/node-memory-pressur
 import { container, deployment, ev, facts, match, node, pod, ruledOut, run, T, template } from './fixtures.js';
 
 const MSG =
-  'The node was low on resource: ephemeral-storage. Threshold quantity: 15796315985, available: 15273408Ki. Container writer was using 12Gi, request is 0, has larger consumption of ephemeral-storage. ';
+  'The node was low on resource: ephemeral-storage. Threshold quantity: 15796315985, available: 15273408Ki. Container writer was using 30Gi, request is 0, has larger consumption of ephemeral-storage. ';
 const P = 'api-7c9d8f6b5d-x2k4q';
 const tmpl = template({
   containers: [container({ name: 'writer', volumeMounts: [{ name: 'scratch', mountPath: '/tmp' }] })],
@@ -65,7 +65,7 @@ describe('node-disk-pressure', () => {
     const m = match(nodeDiskPressure, f);
     assert.equal(m.signals.length, 5);
     assert.equal(m.signals.filter((s) => /evicted/.test(s.text)).length, 1);
-    assert.match(m.summary, /ran low on disk .*Container writer was using 12Gi \(request 0\)/);
+    assert.match(m.summary, /ran low on disk .*Container writer was using 30Gi \(request 0\)/);
     assert.deepEqual(m.fix?.patch, {
       spec: { template: { spec: { volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '17Gi' } }] } } },
     });

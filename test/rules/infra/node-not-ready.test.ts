@@ -102,4 +102,61 @@ describe('node-not-ready', () => {
       null,
     );
   });
+  test('a node that no longer exists: no drain or repair advice, the summary says it is gone', () => {
+    const gone = 'ip-10-0-3-47.us-west-2.compute.internal';
+    const f = facts({
+      pods: [pod('api-7c9d8f6b5d-r8p2m', { node: 'node-b' })],
+      deletedPods: [{ name: P, namespace: 'shop', node: gone, lastSeen: T('10:00:03') }],
+      nodes: [{ ...node(gone), exists: false, object: null, ready: null, conditions: [] }],
+      events: [
+        ev({
+          kind: 'Node',
+          object: gone,
+          reason: 'NodeNotReady',
+          type: 'Normal',
+          source: 'node-controller',
+          first: T('10:01:00'),
+          last: T('10:01:00'),
+          message: `Node ${gone} status is now: NodeNotReady`,
+        }),
+        ev({
+          kind: 'Node',
+          object: gone,
+          reason: 'RemovingNode',
+          type: 'Normal',
+          source: 'node-controller',
+          first: T('10:01:30'),
+          last: T('10:01:30'),
+          message: `Node ${gone} event: Removing Node ${gone} from Controller`,
+        }),
+      ],
+    });
+    const m = match(nodeNotReady, f);
+    assert.equal(m.signals.length, 2);
+    assert.equal(
+      m.summary,
+      `Node ${gone}, which hosted 1 target pod, went NotReady at 10:01:00Z and no longer exists (RemovingNode at 10:01:30Z).`,
+    );
+    assert.match(
+      m.advice,
+      new RegExp(
+        `^Node ${gone} no longer exists \\(RemovingNode at 10:01:30Z\\): there is nothing to drain or repair\\.`,
+      ),
+    );
+    assert.match(m.advice, /check that deployment\/api is whole again/);
+    assert.doesNotMatch(m.advice, /kubectl drain|Fix or replace|delete pod/);
+    // A target pod still bound to the vanished node (stuck Terminating): force-delete it, still no drain.
+    const stuck = match(nodeNotReady, {
+      ...f,
+      pods: [...f.pods, pod(P, { node: gone, ready: false })],
+      deletedPods: [],
+    });
+    assert.match(
+      stuck.advice,
+      new RegExp(
+        `1 target pod still bound to it \\(${P}\\): kubectl -n shop delete pod <pod> --grace-period=0 --force`,
+      ),
+    );
+    assert.doesNotMatch(stuck.advice, /kubectl drain/);
+  });
 });
