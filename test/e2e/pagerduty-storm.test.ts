@@ -11,13 +11,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPagerDutyIntake, type PagerDutyIntake } from '../../src/bot/pagerduty.js';
 import { type RunningBot, startBot } from '../../src/bot/start.js';
-import { EnvSchema, FileConfigSchema } from '../../src/config/schema.js';
+import { FileConfigSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { type KubeSimulator, startKubeSimulator } from '../../src/simulators/kube/index.js';
 import { type PagerDutySimulator, startPagerDutySimulator } from '../../src/simulators/pagerduty/index.js';
 import { type SlackSimulator, startSlackSimulator } from '../../src/simulators/slack/index.js';
 import { SCENARIOS } from '../helpers/paths.js';
+import { pagerDutyBotEnv } from './pd-env.js';
 
 const CH = 'C0PAYMENTS';
 const alert = (deployment: string) => ({
@@ -42,18 +43,9 @@ describe('cross-workload alert storm (one node loss, two workloads)', () => {
     kube.writeKubeconfig(join(dir, 'kubeconfig'));
     slack = await startSlackSimulator();
     pd = await startPagerDutySimulator();
-    const env = EnvSchema.parse({
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_APP_TOKEN: slack.appToken,
-      SLACK_API_URL: slack.apiUrl,
-      KUBECONFIG: join(dir, 'kubeconfig'),
-      CAUSA_DB: join(dir, 'causa.db'),
-      PORT: '0',
-      LOG_LEVEL: 'error',
-      PAGERDUTY_API_TOKEN: pd.token,
-      PAGERDUTY_API_URL: pd.url,
+    const env = pagerDutyBotEnv(slack, pd, dir, {
       PAGERDUTY_FROM_EMAIL: 'causa@example.com',
-      PAGERDUTY_WEBHOOK_SECRETS: pd.webhookSecrets[0],
+      PAGERDUTY_WEBHOOK_SECRETS: pd.webhookSecrets[0]!,
     });
     const config = FileConfigSchema.parse({
       routes: [{ pagerdutyService: 'STOREFRONT', channel: CH, namespace: 'storefront' }],

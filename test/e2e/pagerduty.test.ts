@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPagerDutyIntake, type PagerDutyIntake } from '../../src/bot/pagerduty.js';
 import { type RunningBot, startBot } from '../../src/bot/start.js';
-import { EnvSchema, FileConfigSchema } from '../../src/config/schema.js';
+import { FileConfigSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { type KubeSimulator, startKubeSimulator } from '../../src/simulators/kube/index.js';
 import { type PagerDutySimulator, startPagerDutySimulator } from '../../src/simulators/pagerduty/index.js';
 import { type SlackSimulator, startSlackSimulator } from '../../src/simulators/slack/index.js';
 import { SCENARIOS } from '../helpers/paths.js';
+import { pagerDutyBotEnv } from './pd-env.js';
 
 const CH = 'C0PAYMENTS';
 const SEED_ALERT = {
@@ -38,16 +39,7 @@ describe('PagerDuty incidents open Slack threads', () => {
   let hook: string;
 
   const startAll = async () => {
-    const env = EnvSchema.parse({
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_APP_TOKEN: slack.appToken,
-      SLACK_API_URL: slack.apiUrl,
-      KUBECONFIG: join(dir, 'kubeconfig'),
-      CAUSA_DB: join(dir, 'causa.db'),
-      PORT: '0',
-      LOG_LEVEL: 'error',
-      PAGERDUTY_API_TOKEN: pd.token,
-      PAGERDUTY_API_URL: pd.url,
+    const env = pagerDutyBotEnv(slack, pd, dir, {
       PAGERDUTY_FROM_EMAIL: 'causa@example.com',
       PAGERDUTY_WEBHOOK_SECRETS: `old-secret,${pd.webhookSecrets[0]}`,
     });
@@ -231,17 +223,7 @@ describe('PagerDuty poller (no webhook)', () => {
       alerts: [SEED_ALERT],
     });
     pd.addIncident({ title: 'not ours', service: 'POTHER1', alerts: [] });
-    const env = EnvSchema.parse({
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_APP_TOKEN: slack.appToken,
-      SLACK_API_URL: slack.apiUrl,
-      KUBECONFIG: join(dir, 'kubeconfig'),
-      CAUSA_DB: join(dir, 'causa.db'),
-      PORT: '0',
-      LOG_LEVEL: 'error',
-      PAGERDUTY_API_TOKEN: pd.token,
-      PAGERDUTY_API_URL: pd.url,
-    });
+    const env = pagerDutyBotEnv(slack, pd, dir);
     const config = FileConfigSchema.parse({
       routes: [{ pagerdutyService: 'PAYMENTS01', channel: CH, namespace: 'production' }],
       pagerduty: { poll: { enabled: true, intervalSeconds: 15 } },
