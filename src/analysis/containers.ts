@@ -149,6 +149,23 @@ export function isFailedRun(t: TerminationView | null): boolean {
   return t.exitCode !== null && t.exitCode !== 0;
 }
 
+/**
+ * The containers' terminations inside the evidence window that count as failures or restarts
+ * (the last run and the current terminated state), with their container.
+ */
+export function recentTerminations(
+  containers: readonly ContainerView[],
+  since: number,
+  now: number,
+): { c: ContainerView; t: TerminationView }[] {
+  return containers.flatMap((c) =>
+    [c.last, c.terminated]
+      .filter((t): t is TerminationView => t !== null && (isFailedRun(t) || (c.restarts > 0 && !c.init)))
+      .filter((t) => (ms(t.finishedAt) ?? now) >= since)
+      .map((t) => ({ c, t })),
+  );
+}
+
 const BIN: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
 const DEC: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 

@@ -6,9 +6,8 @@ import {
   bytes,
   type ContainerView,
   formatBytes,
-  isFailedRun,
   niceMemoryAtLeast,
-  type TerminationView,
+  recentTerminations,
   templateContainer,
 } from '../analysis/containers.js';
 import { type Derived, replicaTotal } from '../analysis/derive.js';
@@ -164,12 +163,7 @@ export const oomKilled: Rule = {
  * nothing terminated (no evidence either way) or an OOM event leaves it open.
  */
 function neverOomKilled(facts: Facts, d: Derived): RuleOutcome {
-  const runs = d.containers.flatMap((c) =>
-    [c.last, c.terminated]
-      .filter((t): t is TerminationView => t !== null && (isFailedRun(t) || (c.restarts > 0 && !c.init)))
-      .filter((t) => (ms(t.finishedAt) ?? d.now) >= d.since)
-      .map((t) => ({ c, t })),
-  );
+  const runs = recentTerminations(d.containers, d.since, d.now);
   if (runs.length === 0) return null;
   if (runs.some(({ t }) => t.reason === 'OOMKilled' || t.exitCode === 137)) return null;
   const pods = [...new Set(runs.map(({ c }) => c.pod))];

@@ -3,7 +3,7 @@
  * dependency they call was down or slow, typically after its pod was restarted by a node
  * recycle/interruption. The node event is the trigger; the probe design is the cause.
  */
-import { isFailedRun, type TerminationView, templateContainer } from '../analysis/containers.js';
+import { recentTerminations, templateContainer } from '../analysis/containers.js';
 import {
   type Derived,
   type DisruptionVerb,
@@ -63,12 +63,7 @@ function ownExits(facts: Facts, d: Derived): RuleOutcome {
     )
   )
     return null;
-  const runs = d.containers.flatMap((c) =>
-    [c.last, c.terminated]
-      .filter((t): t is TerminationView => t !== null && (isFailedRun(t) || (c.restarts > 0 && !c.init)))
-      .filter((t) => (ms(t.finishedAt) ?? d.now) >= d.since)
-      .map((t) => ({ c, t })),
-  );
+  const runs = recentTerminations(d.containers, d.since, d.now);
   if (runs.length === 0) return null;
   if (runs.some(({ t }) => t.reason === 'OOMKilled' || t.exitCode === null || KILLED.has(t.exitCode))) return null;
   const names = [...new Set(runs.map(({ c }) => `${c.init ? 'init:' : ''}${c.name}`))];
