@@ -167,6 +167,13 @@ export interface Facts {
   pods: Pod[];
   /** Pods of the target that exist only in events now (deleted/replaced). */
   deletedPods: { name: string; namespace: string; node: string | null; lastSeen: string | null }[];
+  /**
+   * Recent runs of the target's CronJob (the target itself, or the CronJob a Job/Pod target belongs
+   * to): the Jobs it owns, newest first, at most a few, with their status (conditions, startTime,
+   * completionTime). Their Warning events (DeadlineExceeded, BackoffLimitExceeded) are in `events`.
+   * Empty for other targets.
+   */
+  jobs: KubeObject[];
   /** All events collected (pods, owners, nodes, PVCs, HPAs, dependencies, cluster warnings), de-duplicated. */
   events: Ev[];
   nodes: NodeFacts[];

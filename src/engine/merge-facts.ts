@@ -23,6 +23,7 @@ export function emptyFacts(request: TargetRequest, now: Date, since: Date): Fact
     revisions: [],
     pods: [],
     deletedPods: [],
+    jobs: [],
     events: [],
     nodes: [],
     logs: [],
@@ -69,6 +70,7 @@ export function mergeFacts(facts: Facts, part: Partial<Facts>): Facts {
         next.nodes = mergeNodes(facts.nodes, value as NodeFacts[]);
         break;
       case 'pods':
+      case 'jobs':
       case 'hpas':
       case 'pvcs':
       case 'pvs':

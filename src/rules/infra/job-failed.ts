@@ -5,13 +5,14 @@
  * other runs that failed since the last success (recurrence); for deadlines, activeDeadlineSeconds
  * against how long the runs lasted (spec vs timing), earlier successful runs' durations (trend) and
  * the running Job's progress (log); for backoff, the failed pods' exit codes (status) and the error
- * in their logs (log). When the events read carry no reason (a CronJob target: its Jobs' events are
- * not read), a run that failed only once it had been active for activeDeadlineSeconds is a deadline
- * failure. A CronJob whose latest run completed after the failure is ruled out.
+ * in their logs (log). A CronJob's recent Jobs (`facts.jobs`) give each run's start time and its
+ * Failed/Complete condition, which outlive the events. When nothing read names a reason, a run that
+ * failed only once it had been active for activeDeadlineSeconds is a deadline failure. A CronJob
+ * whose latest run completed after the failure is ruled out.
  */
 import type { CauseId } from '../../domain/causes.js';
 import type { Ev } from '../../domain/facts.js';
-import type { Pod } from '../../domain/k8s.js';
+import type { KubeObject, Pod } from '../../domain/k8s.js';
 import type { Evidence } from '../../domain/result.js';
 import type { Rule, RuleOutcome } from '../rule.js';
 import {
@@ -86,6 +87,11 @@ function progressOf(lines: readonly string[]): { fraction: number; at: string; l
   return null;
 }
 
+/** The Job's terminal condition of that type (Failed/FailureTarget or Complete) when True. */
+function conditionOf(job: KubeObject | null | undefined, types: readonly string[]): JobCondition | undefined {
+  return ((job?.status?.conditions ?? []) as JobCondition[]).find((c) => types.includes(c.type) && c.status === 'True');
+}
+
 function jobOfPod(p: Pod): string | null {
   const labels = p.metadata?.labels ?? {};
   return (
@@ -107,29 +113,45 @@ export const jobFailed: Rule = {
     // The Job object when the target is one (a Job owned by a CronJob resolves to the CronJob).
     const jobObject = facts.target.kind === 'Job' ? facts.target.object : w.kind === 'Job' ? workload : null;
     const targetJob = facts.target.kind === 'Job' ? facts.target.name : w.kind === 'Job' ? w.name : null;
-    const failedCond = ((jobObject?.status?.conditions ?? []) as JobCondition[]).find(
-      (c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True',
-    );
+    const failedCond = conditionOf(jobObject, ['Failed', 'FailureTarget']);
+    // The CronJob's recent runs as read (not the target Job itself: that one is jobObject).
+    const runJobs = w.kind === 'CronJob' ? (facts.jobs ?? []).filter((j) => j.metadata?.name !== targetJob) : [];
+    const failedJobs = runJobs
+      .map((j) => ({ job: j.metadata?.name ?? '', cond: conditionOf(j, ['Failed', 'FailureTarget']) }))
+      .filter((x): x is { job: string; cond: JobCondition } => x.job !== '' && !!x.cond);
     const jobEvents = ownerEvents(facts, scope, FAIL_REASONS).filter((e) => e.kind === 'Job');
     const saw = ownerEvents(facts, scope, ['SawCompletedJob']);
     const sawFailed = saw.filter((e) => /condition: Failed/.test(e.message));
     const lastFail: Ev | null = latestOf(jobEvents, (e) => e.last);
     const lastSawFailed = latestOf(sawFailed, (e) => e.last);
-    if (!lastFail && !failedCond && !lastSawFailed) return null;
+    const lastFailedJob = latestOf(failedJobs, (x) => x.cond.lastTransitionTime);
+    if (!lastFail && !failedCond && !lastSawFailed && !lastFailedJob) return null;
 
-    const lastOk =
+    // The latest successful run: the CronJob's `Saw completed job … Complete` or a Job's Complete condition.
+    const completions: { at: string; text: string }[] =
       w.kind === 'CronJob'
-        ? latestOf(
-            saw.filter((e) => /condition: Complete/.test(e.message)),
-            (e) => e.last,
-          )
-        : null;
+        ? [
+            ...saw
+              .filter((e) => /condition: Complete/.test(e.message))
+              .map((e) => ({ at: e.last, text: quote(e.message, 80) })),
+            ...runJobs.flatMap((j) => {
+              const c = conditionOf(j, ['Complete']);
+              const at = c?.lastTransitionTime ?? j.status?.completionTime;
+              return c && at ? [{ at: at as string, text: `Job ${j.metadata?.name} Complete` }] : [];
+            }),
+          ]
+        : [];
+    const lastOk = latestOf(completions, (c) => c.at);
     if (w.kind === 'CronJob') {
-      const failTime = lastSawFailed?.last ?? lastFail?.last ?? null;
-      if (lastOk && ms(lastOk.last) > ms(failTime)) {
+      const failTime =
+        latestOf(
+          [lastSawFailed?.last, lastFail?.last, lastFailedJob?.cond.lastTransitionTime].filter((t): t is string => !!t),
+          (t) => t,
+        ) ?? null;
+      if (lastOk && ms(lastOk.at) > ms(failTime)) {
         return {
           kind: 'ruled-out',
-          reason: `the latest run of CronJob ${w.name} completed (${quote(lastOk.message, 80)} at ${clock(lastOk.last)}) after the failed one at ${clock(failTime)}.`,
+          reason: `the latest run of CronJob ${w.name} completed (${lastOk.text} at ${clock(lastOk.at)}) after the failed one at ${clock(failTime)}.`,
         };
       }
     }
@@ -139,6 +161,11 @@ export const jobFailed: Rule = {
     for (const e of ownerEvents(facts, scope, ['SuccessfulCreate'])) {
       const j = e.kind === 'CronJob' ? /Created job ([\w.-]+)/.exec(e.message)?.[1] : undefined;
       if (j) created.set(j, e.first ?? e.last);
+    }
+    // A Job's own startTime is what its deadline counts from.
+    for (const j of runJobs) {
+      const start = j.status?.startTime ?? j.metadata?.creationTimestamp;
+      if (start && j.metadata?.name) created.set(j.metadata.name, start);
     }
     if (targetJob) {
       const start = jobObject?.status?.startTime ?? jobObject?.metadata?.creationTimestamp;
@@ -155,13 +182,14 @@ export const jobFailed: Rule = {
     for (const e of jobEvents) note(e.object, e.first ?? e.last, e.reason, e);
     if (failedCond && targetJob)
       note(targetJob, failedCond.lastTransitionTime ?? null, failedCond.reason ?? null, null);
+    for (const x of failedJobs) note(x.job, x.cond.lastTransitionTime ?? null, x.cond.reason ?? null, null);
     for (const e of sawFailed) {
       const j = /job: ([\w.-]+)/.exec(e.message)?.[1];
       if (j) note(j, e.last, null, e);
     }
     // Only failures since the last successful run count as this incident.
     const failed = [...runs.values()]
-      .filter((r) => !lastOk || ms(r.at) > ms(lastOk.last))
+      .filter((r) => !lastOk || ms(r.at) > ms(lastOk.at))
       .sort((a, b) => ms(a.at) - ms(b.at));
     const latest = failed[failed.length - 1] ?? null;
     const jobName =
@@ -171,13 +199,16 @@ export const jobFailed: Rule = {
           ? lastFail.object
           : (latest?.job ?? targetJob ?? w.name);
 
-    // The failed Job's spec: the Job itself when it is the target, else the CronJob's jobTemplate.
+    // The failed Job's spec: the Job itself when it is the target or was read, else the CronJob's jobTemplate.
+    const readJob = runJobs.find((j) => j.metadata?.name === jobName);
     const jobSpec =
       jobObject && targetJob === jobName
         ? jobObject.spec
-        : w.kind === 'Job'
-          ? workload?.spec
-          : workload?.spec?.jobTemplate?.spec;
+        : readJob
+          ? readJob.spec
+          : w.kind === 'Job'
+            ? workload?.spec
+            : workload?.spec?.jobTemplate?.spec;
     const deadline: number | undefined =
       jobSpec?.activeDeadlineSeconds ?? workload?.spec?.jobTemplate?.spec?.activeDeadlineSeconds;
     const backoff: number | undefined = jobSpec?.backoffLimit ?? workload?.spec?.backoffLimit;
@@ -191,7 +222,12 @@ export const jobFailed: Rule = {
       typeof deadline === 'number' &&
       timed.length > 0 &&
       timed.every((t) => t.took >= deadline * 1000 - DEADLINE_SLACK_MS);
-    const named = runs.get(jobName)?.reason ?? failedCond?.reason ?? latestOf(jobEvents, (e) => e.last)?.reason ?? null;
+    const named =
+      runs.get(jobName)?.reason ??
+      failedCond?.reason ??
+      latestOf(jobEvents, (e) => e.last)?.reason ??
+      lastFailedJob?.cond.reason ??
+      null;
     // No reason in the events read: a run that failed only once active for activeDeadlineSeconds hit it.
     const reason = named ?? (reachedDeadline ? 'DeadlineExceeded' : null);
     const isDeadline = reason === 'DeadlineExceeded';
@@ -202,12 +238,13 @@ export const jobFailed: Rule = {
       signals.push(
         eventSignal(record, `${record.reason} on Job ${record.object}${times(record)}: ${quote(record.message)}.`),
       );
-    else if (failedCond && targetJob === jobName) {
+    else if ((failedCond && targetJob === jobName) || conditionOf(readJob, ['Failed', 'FailureTarget'])) {
+      const cond = (targetJob === jobName ? failedCond : null) ?? conditionOf(readJob, ['Failed', 'FailureTarget']);
       signals.push(
         statusSignal(
           ref(ns, 'Job', jobName),
-          failedCond.lastTransitionTime ?? null,
-          `Job ${jobName} Failed=True (${failedCond.reason}): ${quote(failedCond.message ?? '')}.`,
+          cond?.lastTransitionTime ?? null,
+          `Job ${jobName} Failed=True (${cond?.reason}): ${quote(cond?.message ?? '')}.`,
         ),
       );
     } else if (record) signals.push(eventSignal(record, `${record.reason}: ${quote(record.message)}.`));
