@@ -1,11 +1,12 @@
 /**
  * Shared helpers for the infrastructure rules (pure): target scope (which pods/owners/nodes are the
- * target's), evidence builders, label selectors, quantities, rollout context and FailedScheduling
- * observations. Never keyed on object names beyond the controllers' naming conventions.
+ * target's), evidence builders, label selectors, quantities, rollout context, FailedScheduling
+ * observations and node losses (including the node an earlier pod instance ran on). Never keyed on
+ * object names beyond the controllers' naming conventions.
  */
 
 import { type Derived, parseScaling } from '../../analysis/derive.js';
-import { isControlPlane } from '../../analysis/nodes.js';
+import { isControlPlane, isNotReady, nodeCondition, nodeStatusFromMessage } from '../../analysis/nodes.js';
 import {
   assessSchedulingFailure,
   describeClauses,
@@ -677,4 +678,102 @@ export function otherVerdictReason(pic: SchedulingPicture, what: string): string
   const o = pic.latest;
   if (!a || !o || pic.pending.length === 0) return null;
   return `FailedScheduling names no ${what} clause (${describeClauses(o.failure.clauses) || o.failure.text}); ${describeClauses(a.decisive)} is what blocks the pod.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The node an earlier instance of a pod ran on
+
+/** The node-controller marks a NotReady node's pods within moments of the node itself. */
+export const NOT_READY_SAME_MOMENT_MS = 120_000;
+
+/**
+ * When `node` went NotReady (epoch ms, any order): its `NodeNotReady` node events (first and last
+ * times, whatever the window), and, while it is still NotReady, its Ready condition's transition and
+ * the `timeAdded` of its unreachable/not-ready taints.
+ */
+export function notReadyTimes(facts: Facts, node: string): number[] {
+  const out: number[] = [];
+  for (const e of facts.events) {
+    if (e.kind !== 'Node' || e.object !== node || e.reason !== 'NodeNotReady') continue;
+    if ((nodeStatusFromMessage(e.message) ?? 'NodeNotReady') !== 'NodeNotReady') continue;
+    for (const t of [e.first, e.last]) if (t) out.push(ms(t));
+  }
+  const n = facts.nodes.find((x) => x.name === node);
+  if (n && isNotReady(n)) {
+    const t = nodeCondition(n, 'Ready')?.lastTransitionTime;
+    if (t) out.push(ms(t));
+    for (const taint of n.taints)
+      if (/unreachable|not-ready/.test(taint.key) && taint.timeAdded) out.push(ms(taint.timeAdded));
+  }
+  return out.filter((t) => Number.isFinite(t));
+}
+
+/** Every node name the facts know: node objects and the subjects of node events. */
+export function knownNodeNames(facts: Facts): Set<string> {
+  return new Set([
+    ...facts.nodes.map((n) => n.name),
+    ...facts.events.filter((e) => e.kind === 'Node').map((e) => e.object),
+  ]);
+}
+
+/**
+ * The node a node-controller per-pod `NodeNotReady` event ("Node is not ready") is about, when that
+ * is not the pod's `current` node (where its present instance runs, null if unscheduled or gone):
+ * - the event's `host` when it has one (it usually has none: source.host is empty);
+ * - null when `current` itself went NotReady within NOT_READY_SAME_MOMENT_MS of the event (the event
+ *   is about the present instance);
+ * - else the one other node whose NotReady time (`notReadyTimes`) is nearest the event's first time,
+ *   within NOT_READY_SAME_MOMENT_MS; null when none is that close or two are equally close.
+ * `names` are the candidate nodes (default: every node the facts know).
+ */
+export function nodeOfPodNotReady(
+  facts: Facts,
+  e: Ev,
+  current: string | null,
+  names: Iterable<string> = knownNodeNames(facts),
+): string | null {
+  if (e.host && e.host !== current) return e.host;
+  const at = ms(e.first ?? e.last);
+  if (current && notReadyTimes(facts, current).some((t) => Math.abs(t - at) <= NOT_READY_SAME_MOMENT_MS)) return null;
+  let best: { node: string; gap: number } | null = null;
+  let tie = false;
+  for (const node of names) {
+    if (node === current) continue;
+    const gaps = notReadyTimes(facts, node).map((t) => Math.abs(t - at));
+    const gap = gaps.length > 0 ? Math.min(...gaps) : Number.POSITIVE_INFINITY;
+    if (gap > NOT_READY_SAME_MOMENT_MS) continue;
+    if (!best || gap < best.gap) {
+      best = { node, gap };
+      tie = false;
+    } else if (gap === best.gap) tie = true;
+  }
+  return best && !tie ? best.node : null;
+}
+
+/** The node a target pod runs on now (its live object's spec.nodeName), or null. */
+export function currentNodeOf(scope: Scope, pod: string): string | null {
+  return scope.pods.find((p) => p.metadata?.name === pod)?.spec?.nodeName ?? null;
+}
+
+/**
+ * Nodes where earlier instances of `pods` ran (not where they run now), in discovery order: the
+ * pods' own records (`scope.nodes`: Scheduled events, kubelet events, deleted pods), then, for each
+ * of the node-controller's per-pod `NodeNotReady` events on them, `nodeOfPodNotReady`.
+ */
+export function previousNodes(facts: Facts, scope: Scope, pods: readonly string[]): string[] {
+  const out: string[] = [];
+  const add = (n: string) => {
+    if (!out.includes(n)) out.push(n);
+  };
+  const names = knownNodeNames(facts);
+  const perPod = podEvents(facts, scope, ['NodeNotReady']);
+  for (const pod of pods) {
+    const current = currentNodeOf(scope, pod);
+    for (const [node, set] of scope.nodes) if (set.has(pod) && node !== current) add(node);
+    for (const e of perPod.filter((x) => x.object === pod)) {
+      const node = nodeOfPodNotReady(facts, e, current, names);
+      if (node) add(node);
+    }
+  }
+  return out;
 }

@@ -5,12 +5,12 @@
  * and a NotReady/removed node still holding the attachment (the trigger). The node of a previous
  * instance of the waiting pod (a StatefulSet pod keeps its name) is found from the pod's own records
  * or, when only the node-controller's per-pod `NodeNotReady` names no node, from the node that went
- * NotReady at that moment. A Multi-Attach that was followed by SuccessfulAttachVolume with no pod
- * still waiting is ruled out as transient.
+ * NotReady at that moment (`previousNodes` in common.ts). A Multi-Attach that was followed by
+ * SuccessfulAttachVolume with no pod still waiting is ruled out as transient.
  */
-import { isNotReady, nodeCondition, nodeStatusFromMessage } from '../../analysis/nodes.js';
+import { isNotReady, nodeCondition } from '../../analysis/nodes.js';
 import type { CauseId } from '../../domain/causes.js';
-import type { Facts, NodeFacts } from '../../domain/facts.js';
+import type { NodeFacts } from '../../domain/facts.js';
 import type { Evidence, Fix } from '../../domain/result.js';
 import type { Rule, RuleOutcome } from '../rule.js';
 import {
@@ -22,6 +22,7 @@ import {
   nodeLoss,
   objName,
   podEvents,
+  previousNodes,
   quote,
   ref,
   rolloutExplains,
@@ -32,71 +33,8 @@ import {
 } from './common.js';
 
 const MULTI = /Multi-Attach error for volume "([^"]+)"/;
-/** The node-controller marks a NotReady node's pods within moments of the node itself. */
-const SAME_MOMENT_MS = 120_000;
 /** The attach/detach controller's maxWaitForUnmountDuration before it force-detaches from an unhealthy node. */
 const FORCE_DETACH_MS = 6 * 60_000;
-
-/** When a node went NotReady: its NodeNotReady events, Ready transition (if still down), unreachable taints. */
-function notReadyTimes(facts: Facts, node: string): number[] {
-  const out: number[] = [];
-  for (const e of facts.events) {
-    if (e.kind !== 'Node' || e.object !== node || e.reason !== 'NodeNotReady') continue;
-    if ((nodeStatusFromMessage(e.message) ?? 'NodeNotReady') !== 'NodeNotReady') continue;
-    for (const t of [e.first, e.last]) if (t) out.push(ms(t));
-  }
-  const n = facts.nodes.find((x) => x.name === node);
-  if (n && isNotReady(n)) {
-    const t = nodeCondition(n, 'Ready')?.lastTransitionTime;
-    if (t) out.push(ms(t));
-    for (const taint of n.taints)
-      if (/unreachable|not-ready/.test(taint.key) && taint.timeAdded) out.push(ms(taint.timeAdded));
-  }
-  return out.filter((t) => Number.isFinite(t));
-}
-
-/**
- * Nodes where earlier instances of `pods` ran (not where they run now): the pods' own records
- * (Scheduled events, kubelet events, deleted pods), else the node that went NotReady when the
- * node-controller marked the pod NotReady (its per-pod `NodeNotReady` event names no node).
- */
-function previousNodes(facts: Facts, scope: Scope, pods: readonly string[]): string[] {
-  const out: string[] = [];
-  const add = (n: string) => {
-    if (!out.includes(n)) out.push(n);
-  };
-  const names = new Set([
-    ...facts.nodes.map((n) => n.name),
-    ...facts.events.filter((e) => e.kind === 'Node').map((e) => e.object),
-  ]);
-  for (const pod of pods) {
-    const current = scope.pods.find((p) => p.metadata?.name === pod)?.spec?.nodeName ?? null;
-    for (const [node, set] of scope.nodes) if (set.has(pod) && node !== current) add(node);
-    for (const e of podEvents(facts, scope, ['NodeNotReady']).filter((x) => x.object === pod)) {
-      if (e.host && e.host !== current) {
-        add(e.host);
-        continue;
-      }
-      const at = ms(e.first ?? e.last);
-      // The pod's current node went NotReady then: the event is about this instance, not an earlier one.
-      if (current && notReadyTimes(facts, current).some((t) => Math.abs(t - at) <= SAME_MOMENT_MS)) continue;
-      let best: { node: string; gap: number } | null = null;
-      let tie = false;
-      for (const node of names) {
-        if (node === current) continue;
-        const gaps = notReadyTimes(facts, node).map((t) => Math.abs(t - at));
-        const gap = gaps.length > 0 ? Math.min(...gaps) : Number.POSITIVE_INFINITY;
-        if (gap > SAME_MOMENT_MS) continue;
-        if (!best || gap < best.gap) {
-          best = { node, gap };
-          tie = false;
-        } else if (gap === best.gap) tie = true;
-      }
-      if (best && !tie) add(best.node);
-    }
-  }
-  return out;
-}
 
 function isDown(node: NodeFacts | undefined): boolean {
   return node !== undefined && (!node.exists || isNotReady(node));
