@@ -120,11 +120,14 @@ export const missingConfigReference: Rule = {
           : `create it: kubectl -n ${ns} create configmap ${missing.name} --from-literal=${missing.key ?? '<KEY>'}=<value>`;
     return {
       kind: 'match',
-      summary: `Container ${list(names)} cannot start: it references ${what}, which does not exist in ${ns}`,
+      summary:
+        missing.key && r?.exists
+          ? `Container ${list(names)} cannot start: it references key ${missing.key} of ${missing.kind} ${missing.name}, which exists in ${ns} but has no such key`
+          : `Container ${list(names)} cannot start: it references ${what}, which does not exist in ${ns}`,
       signals,
       trigger: change?.text ?? null,
       fix: null,
-      advice: `Either ${create}, or fix the reference in the pod template. Mark it optional: true only if the app tolerates its absence. Pods start on their own once it exists.`,
+      advice: `Either ${create}, or fix the reference in the pod template. Mark it optional: true only if the app tolerates its absence. Pods start on their own once ${missing.key && r?.exists ? 'the key is there' : 'it exists'}.`,
       explains: ['bad-rollout', 'init-container-failed'],
     };
   },

@@ -18,6 +18,7 @@ export const references: Step<'references'> = {
     const { target, events } = ctx.facts;
     const ns = target.namespace;
     const wanted = new Map<string, { kind: Ref['kind']; name: string }>();
+    const keyMissing = new Set<string>();
     for (const c of [...(target.template?.spec?.containers ?? []), ...(target.template?.spec?.initContainers ?? [])])
       for (const f of c.envFrom ?? [])
         if (f.configMapRef?.name)
@@ -30,7 +31,11 @@ export const references: Step<'references'> = {
         wanted.set(`${kind}/${m[2]}`, { kind, name: m[2]! });
       }
       const key = /couldn't find key (\S+) in (Secret|ConfigMap) [a-z0-9-]+\/([a-z0-9.-]+)/.exec(e.message);
-      if (key) wanted.set(`${key[2]}/${key[3]}`, { kind: key[2] as 'Secret' | 'ConfigMap', name: key[3]! });
+      if (key) {
+        wanted.set(`${key[2]}/${key[3]}`, { kind: key[2] as 'Secret' | 'ConfigMap', name: key[3]! });
+        // The kubelet says "couldn't find key" only after it found the object ("not found" otherwise).
+        keyMissing.add(`${key[2]}/${key[3]}`);
+      }
     }
     const pullDenied = events.some(
       (e) => e.reason === 'FailedToRetrieveImagePullSecret' || (e.reason === 'Failed' && PULL_DENIED.test(e.message)),
@@ -39,7 +44,8 @@ export const references: Step<'references'> = {
 
     const refs: Ref[] = await Promise.all(
       [...wanted.values()].slice(0, 8).map(async (w): Promise<Ref> => {
-        if (w.kind === 'Secret') return { ...w, exists: false, keys: [] }; // never read Secret data; the event is the evidence
+        // Secret data is never read: the event is the evidence (a missing key proves the Secret exists).
+        if (w.kind === 'Secret') return { ...w, exists: keyMissing.has(`Secret/${w.name}`), keys: [] };
         const obj = await ctx.tryGet(w.kind === 'ConfigMap' ? 'configmaps' : 'serviceaccounts', w.name, ns);
         return { ...w, exists: !!obj, keys: Object.keys(obj?.data ?? {}) };
       }),
