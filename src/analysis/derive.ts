@@ -197,6 +197,8 @@ export interface Health {
   symptoms: string[];
   /** Observations that the target is healthy (for `no-issue-found`). */
   evidence: Evidence[];
+  /** Readiness failures in the window that resolved on their own (a healthy target's blips): count, last time. */
+  blips: { count: number; last: string | null };
 }
 
 export interface Derived {
@@ -1087,6 +1089,10 @@ function health(
     failureEvents: failures.length,
     symptoms,
     evidence,
+    blips: {
+      count: blips.reduce((n, e) => n + e.count, 0),
+      last: blips.length > 0 ? (blips[blips.length - 1]!.last ?? null) : null,
+    },
   };
 }
 

@@ -7,7 +7,7 @@
  * order. Confidence: `high` needs ≥3 independent signals, no live competing hypothesis and no
  * evidence gap that could hide one; `medium` ≥2; else `low`.
  */
-import { type Derived, derive, evTime } from '../analysis/derive.js';
+import { type Derived, derive, evTime, RECOVERY_QUIET_MS } from '../analysis/derive.js';
 import { list, nodeRef, podRef, ref, targetKubectl, workloadRef } from '../analysis/format.js';
 import { clock, human, ms } from '../analysis/time.js';
 import type { CauseId } from '../domain/causes.js';
@@ -356,12 +356,20 @@ function noMatch(facts: Facts, d: Derived, past: Scored | null): Pick<Conclusion
   if (h.healthy) {
     const blocking = blockingGaps(null, facts, d);
     const n = h.evidence.length;
-    const level: Confidence = n >= 3 && blocking.length === 0 ? 'high' : n >= 2 ? 'medium' : 'low';
+    // Readiness blips in the window are something the alert may have seen: healthy now, but at most medium.
+    const blips = h.blips.count;
+    // Repeated (≥3) or recent (within the recovery quiet time) blips cap it; one old blip does not.
+    const lastBlip = h.blips.last ? Date.parse(h.blips.last) : Number.NaN;
+    const recentBlips = blips >= 3 || (blips > 0 && !(d.now - lastBlip >= RECOVERY_QUIET_MS));
+    const level: Confidence = n >= 3 && blocking.length === 0 && !recentBlips ? 'high' : n >= 2 ? 'medium' : 'low';
+    const ready = (h.evidence[0]?.text ?? `${h.podsReady}/${h.podsTotal} pods Ready`).replace(/ now$/, '');
     return {
       rootCause: {
         id: 'no-issue-found',
         summary:
-          `${target} is healthy now: ${(h.evidence[0]?.text ?? `${h.podsReady}/${h.podsTotal} pods Ready`).replace(/ now$/, '')}, no restarts or failure events in the last ${window}` +
+          (blips > 0
+            ? `${target} is healthy now: ${ready}, no restarts and no failure events in the last ${window} except ${blips} readiness failure${blips === 1 ? '' : 's'} (last at ${clock(h.blips.last, facts.now)}) that resolved on their own`
+            : `${target} is healthy now: ${ready}, no restarts or failure events in the last ${window}`) +
           (gaps ? `. ${gaps}` : '.'),
         confidence: level,
         signals: n,
@@ -369,7 +377,9 @@ function noMatch(facts: Facts, d: Derived, past: Scored | null): Pick<Conclusion
         evidence: h.evidence,
         fix: null,
         advice:
-          `Nothing in the cluster explains the alert. Check the alert's query and threshold, upstream callers and dependencies, ` +
+          (blips > 0
+            ? `Nothing is failing now. The alert may match the readiness failures at ${clock(h.blips.last, facts.now)}: look at what the pods waited on then (their logs, their dependencies' latency). Otherwise check the alert's query and threshold, upstream callers and dependencies, `
+            : `Nothing in the cluster explains the alert. Check the alert's query and threshold, upstream callers and dependencies, `) +
           `and rerun with a longer window (--since) if the problem was earlier.${gaps ? ` ${gaps}` : ''}`,
       },
     };

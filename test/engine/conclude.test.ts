@@ -148,6 +148,25 @@ describe('conclude', () => {
     assert.match(r.rootCause.evidence[2]?.text ?? '', /transient readiness failure/);
   });
 
+  test('healthy now after recent readiness blips → no-issue-found, but at most medium, naming them', () => {
+    const f = base();
+    for (const t of ['01:30', '01:35', '01:40'])
+      f.events.push(
+        ev({
+          object: PODS[1]!,
+          reason: 'Unhealthy',
+          message: 'Readiness probe failed: Get "http://10.0.0.9:8080/ready": context deadline exceeded',
+          first: at(t),
+          last: at(t),
+        }),
+      );
+    const r = conclude(f);
+    assert.equal(r.rootCause.id, 'no-issue-found');
+    assert.equal(r.rootCause.confidence, 'medium');
+    assert.match(r.rootCause.summary, /except 3 readiness failures \(last at 01:40 UTC\) that resolved on their own/);
+    assert.match(r.rootCause.advice ?? '', /The alert may match the readiness failures at 01:40 UTC/);
+  });
+
   test('evidence gaps: unreadable events cap high at medium and are named', () => {
     const f = seedFacts();
     f.gaps.push({
