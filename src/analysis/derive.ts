@@ -547,8 +547,14 @@ function lastRollout(facts: Facts, pods: PodView[]): RolloutView | null {
 
 const START_RE =
   /\b(starting|start ?up|booting|initiali[sz]ing|loading|launching)\b|oO0OoO0OoO0Oo|PostgreSQL init|just started/i;
-const READY_STRONG =
-  /ready to accept connections|ready for connections|accepting connections|waiting for connections|startup complete|up and running|server started|started server|listening on|started .* in \d/i;
+/** The server says it serves: the end of start-up (Postgres, Redis, MySQL, MongoDB, generic). */
+const READY_DEFINITIVE =
+  /ready to accept connections|ready for connections|accepting connections|waiting for connections|startup complete|up and running/i;
+/** The server bound its socket or its framework started: may come before it serves (Postgres listens during recovery). */
+const READY_STRONG = new RegExp(
+  `${READY_DEFINITIVE.source}|server started|started server|listening on|started .* in \\d`,
+  'i',
+);
 const READY_WEAK = /\bready\b|\bstarted\b|\blistening\b/i;
 
 function yearOf(facts: Facts): number {
@@ -568,6 +574,7 @@ export function measureRecovery(log: LogFacts, year: number): Recovery | null {
   const start = timed[startIdx]!;
   const after = timed.slice(startIdx + 1);
   const ready =
+    after.find((x) => READY_DEFINITIVE.test(x.line)) ??
     after.find((x) => READY_STRONG.test(x.line)) ??
     after.find((x) => READY_WEAK.test(x.line) && !START_RE.test(x.line) && !/not ready/i.test(x.line));
   if (!ready) return null;
