@@ -15,11 +15,11 @@ import type { PagerDutyClient } from '../pagerduty/client.js';
 import type { WebhookEvent, WebhookIncident, WebhookNote } from '../pagerduty/schemas.js';
 import { parseWebhook } from '../pagerduty/schemas.js';
 import { resolveTarget } from '../pagerduty/target.js';
-import { type ParentState, type ParentStepStatus, renderParent } from '../slack/blocks/index.js';
+import { type ParentState, renderParent } from '../slack/blocks/index.js';
 import { steps as registry } from '../steps/index.js';
 import type { IncidentRow, WebhookEventRow } from '../store/index.js';
 import type { BotDeps } from './deps.js';
-import { runInThread, type Thread, track } from './thread-run.js';
+import { runInThread, stepStatus, type Thread, track } from './thread-run.js';
 
 export interface PagerDutyOptions {
   client: PagerDutyClient | null;
@@ -37,16 +37,10 @@ function workloadOf(fingerprint: string): string | null {
   return kind && name ? `${kind.toLowerCase()}/${name}${namespace ? ` in ${namespace}` : ''}` : null;
 }
 
-function stepStatus(status: string, missing: boolean): ParentStepStatus {
-  if (status === 'ok') return 'done';
-  if (status === 'error') return missing ? 'forbidden' : 'failed';
-  return status as ParentStepStatus;
-}
-
 function stepsFrom(result: InvestigationResult | null): ParentState['steps'] {
   return registry.map((s) => {
     const r = result?.steps.find((x) => x.name === s.id);
-    return { name: s.id, title: s.title, status: r ? stepStatus(r.status, !!r.missing?.length) : 'pending' };
+    return { name: s.id, title: s.title, status: r ? stepStatus(r) : 'pending' };
   });
 }
 
@@ -157,17 +151,17 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
     return result ? evidenceFingerprint(result) : null;
   };
 
-  /**
-   * Cross-workload storms: an open incident with a thread, in the group window and the same cluster,
-   * whose evidence shares this investigation's trigger. Returns its thread and why.
-   */
-  const findEvidenceGroup = async (incidentId: string, ran: Investigation, context: string | null, since: Date) => {
-    const mine = evidenceFingerprint(ran.result);
-    if (!mine) return null;
-    const candidates = store.incidents
+  /** Cross-workload storm candidates: other open incidents with a thread, in the group window and the same cluster. */
+  const stormCandidates = (incidentId: string, context: string | null, since: Date) =>
+    store.incidents
       .listOpen()
       .filter((r) => r.id !== incidentId && r.createdAt >= since.toISOString() && threadOf(r))
       .filter((r) => (r.fingerprint ?? '').split('|')[0] === (context ?? ''));
+
+  /** The first candidate whose evidence shares this investigation's trigger: its thread and why. */
+  const findEvidenceGroup = async (ran: Investigation, candidates: IncidentRow[]) => {
+    const mine = evidenceFingerprint(ran.result);
+    if (!mine) return null;
     for (const c of candidates) {
       const theirs = await evidenceOf(c, STORM_WAIT_MS);
       const why = theirs ? sharedTrigger(mine, theirs) : null;
@@ -263,12 +257,8 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
     // Another workload's incident is open: investigate first, then join its thread if the evidence
     // shows one trigger behind both (else this incident gets its own thread, with this same run).
     let precomputed: Investigation | null = null;
-    const stormOpen =
-      target &&
-      store.incidents
-        .listOpen()
-        .some((r) => r.id !== inc.id && r.createdAt >= since.toISOString() && threadOf(r) !== null);
-    if (target && stormOpen) {
+    const candidates = target ? stormCandidates(inc.id, context, since) : [];
+    if (target && candidates.length > 0) {
       precomputed = await deps.readers
         .get(context)
         .then((reader) =>
@@ -285,7 +275,7 @@ export function createIncidentService(deps: BotDeps, pd: PagerDutyOptions): Inci
           });
           return null;
         });
-      const joined = precomputed ? await findEvidenceGroup(inc.id, precomputed, context, since) : null;
+      const joined = precomputed ? await findEvidenceGroup(precomputed, candidates) : null;
       if (precomputed && joined) {
         const rc = precomputed.result.rootCause;
         store.incidents.setThread(inc.id, joined.thread.channel, joined.thread.parentTs);

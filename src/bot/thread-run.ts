@@ -65,7 +65,8 @@ export const OFFERED_ACTIONS: ActionKind[] = [
   'feedback',
 ];
 
-function stepStatus(r: StepReport): ParentStepStatus {
+/** A step report as the parent's checklist shows it. */
+export function stepStatus(r: StepReport): ParentStepStatus {
   if (r.status === 'ok') return 'done';
   if (r.status === 'error') return r.missing && r.missing.length > 0 ? 'forbidden' : 'failed';
   return r.status;

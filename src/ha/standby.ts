@@ -6,7 +6,7 @@
  * them. With no reachable leader (a failover in progress) it answers 503 + Retry-After, and both
  * PagerDuty and Slack deliver again. Nothing else is served by a standby.
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Paths that are delivered to the Service by Slack or PagerDuty and must reach the leader. */
@@ -37,6 +37,13 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
+/** The headers a proxy passes on (hop-by-hop ones and Host dropped). */
+function endToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([k, v]) => v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())),
+  ) as Record<string, string | string[]>;
+}
+
 export async function startStandbyServer(opts: StandbyOptions): Promise<StandbyServer> {
   const { identity } = opts;
   const server: Server = createServer((req, res) => {
@@ -58,15 +65,10 @@ export async function startStandbyServer(opts: StandbyOptions): Promise<StandbyS
     } catch {
       return reply(503, { error: 'standby: the leader address is invalid', identity }, { 'retry-after': '5' });
     }
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([k, v]) => v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())),
-    ) as Record<string, string | string[]>;
+    const headers = endToEnd(req.headers);
     headers['x-forwarded-by'] = identity;
     const upstream = request(target, { method: 'POST', headers, timeout: opts.forwardTimeoutMs ?? 10_000 }, (up) => {
-      const out = Object.fromEntries(
-        Object.entries(up.headers).filter(([k, v]) => v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())),
-      ) as Record<string, string | string[]>;
-      res.writeHead(up.statusCode ?? 502, out);
+      res.writeHead(up.statusCode ?? 502, endToEnd(up.headers));
       up.pipe(res);
     });
     upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
